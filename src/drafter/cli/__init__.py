@@ -1,0 +1,69 @@
+"""The command line: thin typer commands, one module per command.
+
+Each command parses its options and makes one call into the core. Domain
+errors are translated here, once: one line on stderr and exit code 2 (see
+``drafter.errors``); ``--debug`` or ``DRAFTER_DEBUG=1`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from drafter.cli import check, draft, plan, playbook
+from drafter.errors import DrafterError
+
+app = typer.Typer(
+    name="drafter",
+    help=(
+        "Follow-ups for prospects who went silent: pick the technique, draft the message, "
+        "check its tone.\n\nExample: drafter draft examples/rescue_call.yaml"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("plan")(plan.plan_command)
+app.command("draft")(draft.draft_command)
+app.command("check")(check.check_command)
+app.add_typer(playbook.app, name="playbook")
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+) -> None:
+    if debug:
+        os.environ["DRAFTER_DEBUG"] = "1"
+
+
+def _debug_wanted(argv: list[str]) -> bool:
+    return "--debug" in argv or os.environ.get("DRAFTER_DEBUG", "") not in ("", "0")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--debug" in args:  # accepted anywhere on the line, not only before the command
+        args.remove("--debug")
+        os.environ["DRAFTER_DEBUG"] = "1"
+    try:
+        app(args=args, prog_name="drafter")
+    except DrafterError as exc:
+        if _debug_wanted(args):
+            raise
+        print(f"drafter: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("drafter: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:
+        if _debug_wanted(args):
+            raise
+        print(
+            f"drafter: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(3)

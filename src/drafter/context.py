@@ -1,0 +1,180 @@
+"""The deal context: what a rep knows about one silent prospect (contract §1).
+
+Everything here is data validated strictly: unknown keys are rejected so a
+typo never passes silently. ``deal.notes`` is untrusted CRM text and is never
+used as an instruction anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+)
+from pydantic import model_validator
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Channel(StrEnum):
+    call = "call"
+    voicemail = "voicemail"
+    email = "email"
+    text = "text"
+    letter = "letter"
+    linkedin = "linkedin"
+    meeting = "meeting"
+
+
+class Direction(StrEnum):
+    out = "out"
+    in_ = "in"
+
+
+class Stage(StrEnum):
+    cold = "cold"
+    engaged = "engaged"
+    proposal = "proposal"
+
+
+class Role(StrEnum):
+    decision_maker = "decision_maker"
+    influencer = "influencer"
+    unknown = "unknown"
+
+
+class PreferredChannel(StrEnum):
+    email = "email"
+    phone = "phone"
+    text = "text"
+    in_person = "in_person"
+    assistant = "assistant"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sender(Strict):
+    name: Text | None = None
+    company: Text | None = None
+    phone: Text | None = None
+    email: Text | None = None
+    title: Text | None = None
+
+    @property
+    def first_name(self) -> str | None:
+        return self.name.split()[0] if self.name else None
+
+    def merged_over(self, base: Sender) -> Sender:
+        """This sender's fields, falling back to ``base`` for the missing ones."""
+        mine = self.model_dump(exclude_none=True)
+        return base.model_copy(update=mine)
+
+
+class Prospect(Strict):
+    name: Text
+    first_name: Text | None = None
+    title: Text | None = None
+    company: Text
+    email: Text | None = None
+    phone: Text | None = None
+    mailing_address: Text | None = None
+    role: Role = Role.unknown
+    preferred_channel: PreferredChannel | None = None
+    best_time: Text | None = None
+    away_until: dt.date | None = None
+
+    @property
+    def greeting_name(self) -> str:
+        return self.first_name or self.name.split()[0]
+
+
+class Deal(Strict):
+    stage: Stage
+    value: float | None = Field(default=None, ge=0)
+    agreed_next_step: Text | None = None
+    missed_appointment: dt.date | None = None
+    benefits: list[Text] = Field(default_factory=list)
+    news: Text | None = None
+    notes: str | None = None  # UNTRUSTED: data, never instructions
+
+
+class Touch(Strict):
+    date: dt.date
+    channel: Channel
+    direction: Direction
+    technique: Text | None = None
+
+
+class HistorySummary(Strict):
+    attempts: int = Field(default=0, ge=0)
+    channels_tried: list[Channel] = Field(default_factory=list)
+    first_attempt: dt.date | None = None
+    last_attempt: dt.date | None = None
+    last_reply: dt.date | None = None
+    last_technique: Text | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HistorySummary:
+        if self.attempts == 0 and (self.first_attempt or self.last_attempt):
+            raise ValueError("attempts is 0 but first_attempt/last_attempt are set")
+        if self.attempts > 0 and self.last_attempt is None:
+            raise ValueError("attempts > 0 needs last_attempt")
+        first = self.first_attempt or self.last_attempt
+        if first and self.last_attempt and first > self.last_attempt:
+            raise ValueError("first_attempt is after last_attempt")
+        if self.last_reply and first and self.last_reply > first:
+            raise ValueError(
+                "last_reply is after first_attempt (attempts count unanswered touches since the last reply)"
+            )
+        return self
+
+
+def _history_form(value: Any) -> str:
+    return "touches" if isinstance(value, list) else "summary"
+
+
+# The two history forms of the contract, told apart by shape so that an error
+# in one form is reported for that form only.
+History = Annotated[
+    Annotated[list[Touch], Tag("touches")] | Annotated[HistorySummary, Tag("summary")],
+    Discriminator(_history_form),
+]
+
+
+class DealContext(Strict):
+    today: dt.date | None = None
+    sender: Sender = Field(default_factory=Sender)
+    prospect: Prospect
+    deal: Deal
+    history: History = Field(default_factory=list)
+
+    @field_validator("history")
+    @classmethod
+    def _sorted_history(cls, value: list[Touch] | HistorySummary) -> list[Touch] | HistorySummary:
+        return sorted(value, key=lambda t: t.date) if isinstance(value, list) else value
+
+    def latest_date(self) -> tuple[str, dt.date] | None:
+        """The latest date the context records as past, with its key."""
+        found: list[tuple[str, dt.date]] = []
+        if isinstance(self.history, list):
+            found += [(f"history[{i}].date", t.date) for i, t in enumerate(self.history)]
+        else:
+            h = self.history
+            for key in ("first_attempt", "last_attempt", "last_reply"):
+                value = getattr(h, key)
+                if value is not None:
+                    found.append((f"history.{key}", value))
+        if self.deal.missed_appointment:
+            found.append(("deal.missed_appointment", self.deal.missed_appointment))
+        return max(found, key=lambda kv: kv[1]) if found else None

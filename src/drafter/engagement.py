@@ -1,0 +1,170 @@
+"""One derived view of a prospect's history, whichever form it came in.
+
+Both contract forms (a list of touches, or a CRM-style summary) become an
+:class:`Engagement`: the unanswered attempts since the last reply and what we
+know of them. :func:`facts` then reads it as of a given day, as the named
+values that playbook conditions test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from drafter.context import Channel, DealContext, Direction, HistorySummary, PreferredChannel
+
+
+@dataclass(frozen=True)
+class Engagement:
+    attempts: int
+    channels_tried: tuple[Channel, ...]
+    first_attempt: dt.date | None
+    last_attempt: dt.date | None
+    last_reply: dt.date | None
+    last_technique: str | None
+    techniques_used: frozenset[str]  # playbook techniques among the unanswered attempts
+
+    def with_touch(self, day: dt.date, channel: Channel | None, technique: str) -> Engagement:
+        """This engagement after one more unanswered touch (for looking ahead)."""
+        channels = self.channels_tried
+        if channel is not None and channel not in channels:
+            channels = (*channels, channel)
+        return replace(
+            self,
+            attempts=self.attempts + 1,
+            channels_tried=channels,
+            first_attempt=self.first_attempt or day,
+            last_attempt=day,
+            last_technique=technique,
+            techniques_used=self.techniques_used | {technique},
+        )
+
+
+def summarise(ctx: DealContext) -> Engagement:
+    history = ctx.history
+    if isinstance(history, HistorySummary):
+        return Engagement(
+            attempts=history.attempts,
+            channels_tried=tuple(dict.fromkeys(history.channels_tried)),
+            first_attempt=history.first_attempt or history.last_attempt,
+            last_attempt=history.last_attempt,
+            last_reply=history.last_reply,
+            last_technique=history.last_technique,
+            techniques_used=frozenset([history.last_technique] if history.last_technique else []),
+        )
+    replies = [t.date for t in history if t.direction is Direction.in_]
+    last_reply = max(replies) if replies else None
+    unanswered = [
+        t
+        for t in history
+        if t.direction is Direction.out and (last_reply is None or t.date > last_reply)
+    ]
+    return Engagement(
+        attempts=len(unanswered),
+        channels_tried=tuple(dict.fromkeys(t.channel for t in unanswered)),
+        first_attempt=unanswered[0].date if unanswered else None,
+        last_attempt=unanswered[-1].date if unanswered else None,
+        last_reply=last_reply,
+        last_technique=unanswered[-1].technique if unanswered else None,
+        techniques_used=frozenset(t.technique for t in unanswered if t.technique),
+    )
+
+
+def _days(day: dt.date, since: dt.date | None) -> int | None:
+    return None if since is None else (day - since).days
+
+
+# Facts that count days since a date: the selector looks for the days on which
+# they cross a threshold instead of trying every day.
+DATE_FACTS: Mapping[str, str] = {
+    "days_since_first_attempt": "first_attempt",
+    "days_since_last_attempt": "last_attempt",
+    "days_since_last_reply": "last_reply",
+    "days_since_missed_appointment": "missed_appointment",
+}
+
+# Every fact a playbook condition may test, with the words used to explain it.
+FACT_LABELS: Mapping[str, str] = {
+    "stage": "deal stage",
+    "role": "prospect's role",
+    "value": "deal value",
+    "attempts": "unanswered attempts since the last reply",
+    "distinct_channels": "different channels tried",
+    "channels_tried": "channels tried",
+    "days_since_first_attempt": "days since the first unanswered attempt",
+    "days_since_last_attempt": "days since the last attempt",
+    "days_since_last_reply": "days since the prospect last replied or met",
+    "ever_replied": "the prospect has replied or met before",
+    "last_technique": "technique of the last attempt",
+    "last_technique_closing": "the last attempt was a closing message",
+    "techniques_used": "playbook techniques already used since the last reply",
+    "has_agreed_next_step": "an agreed next step is on file",
+    "has_mailing_address": "a mailing address is on file",
+    "has_email": "the prospect's email is on file",
+    "has_phone": "the prospect's phone is on file",
+    "contact_preference_known": "how and when they like to be reached is known",
+    "missed_appointment_pending": "a missed appointment has not been followed up yet",
+    "days_since_missed_appointment": "days since the missed appointment",
+    "has_news": "something new to share since the last contact",
+    "away": "the prospect is away",
+}
+
+
+def missed_appointment_pending(ctx: DealContext, eng: Engagement) -> bool:
+    missed = ctx.deal.missed_appointment
+    if missed is None or "missed_appointment" in eng.techniques_used:
+        return False
+    if eng.last_reply is not None and eng.last_reply > missed:
+        return False
+    return eng.last_attempt is None or eng.last_attempt <= missed
+
+
+def facts(
+    ctx: DealContext, eng: Engagement, day: dt.date, closing: frozenset[str]
+) -> dict[str, Any]:
+    """The named facts of this deal as of ``day`` (pure: no clock, no I/O)."""
+    p, d = ctx.prospect, ctx.deal
+    return {
+        "stage": d.stage.value,
+        "role": p.role.value,
+        "value": d.value,
+        "attempts": eng.attempts,
+        "distinct_channels": len(eng.channels_tried),
+        "channels_tried": [c.value for c in eng.channels_tried],
+        "days_since_first_attempt": _days(day, eng.first_attempt),
+        "days_since_last_attempt": _days(day, eng.last_attempt),
+        "days_since_last_reply": _days(day, eng.last_reply),
+        "ever_replied": eng.last_reply is not None,
+        "last_technique": eng.last_technique,
+        "last_technique_closing": eng.last_technique in closing,
+        "techniques_used": sorted(eng.techniques_used),
+        "has_agreed_next_step": d.agreed_next_step is not None,
+        "has_mailing_address": p.mailing_address is not None,
+        "has_email": p.email is not None,
+        "has_phone": p.phone is not None,
+        "contact_preference_known": p.preferred_channel is not None or p.best_time is not None,
+        "missed_appointment_pending": missed_appointment_pending(ctx, eng),
+        "days_since_missed_appointment": _days(day, d.missed_appointment),
+        "has_news": d.news is not None,
+        "away": p.away_until is not None and day < p.away_until,
+    }
+
+
+def anchor_date(ctx: DealContext, eng: Engagement, fact: str) -> dt.date | None:
+    attr = DATE_FACTS[fact]
+    if attr == "missed_appointment":
+        return ctx.deal.missed_appointment
+    value: dt.date | None = getattr(eng, attr)
+    return value
+
+
+# How a prospect's own word for a channel maps onto ours, in order of preference.
+PREFERRED_CHANNELS: Mapping[PreferredChannel, tuple[Channel, ...]] = {
+    PreferredChannel.email: (Channel.email,),
+    PreferredChannel.phone: (Channel.call, Channel.voicemail),
+    PreferredChannel.text: (Channel.text,),
+    PreferredChannel.in_person: (Channel.meeting,),
+    PreferredChannel.assistant: (Channel.call, Channel.voicemail, Channel.email),
+}

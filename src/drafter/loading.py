@@ -1,0 +1,104 @@
+"""Reading data files (JSON, YAML, stdin) and turning validation errors into
+one line that names the file and the key."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from drafter.errors import DrafterError, InputError
+
+M = TypeVar("M", bound=BaseModel)
+
+# Tags of discriminated unions appear in error locations; users never typed them.
+_HIDDEN_LOC_PARTS = {"touches", "summary"}
+
+
+def read_data(path: str | Path, *, error: type[DrafterError] = InputError) -> Any:
+    """Parse a JSON or YAML file (by suffix); ``-`` reads JSON from stdin."""
+    name = str(path)
+    if name == "-":
+        text, suffix, shown = sys.stdin.read(), ".json", "<stdin>"
+    else:
+        p = Path(path)
+        shown = name
+        try:
+            text = p.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise error("no such file", path=shown) from None
+        except IsADirectoryError:
+            raise error("is a directory, not a file", path=shown) from None
+        except UnicodeDecodeError as exc:
+            raise error(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=shown) from None
+        except OSError as exc:
+            raise error(exc.strerror or str(exc), path=shown) from None
+        suffix = p.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or "invalid YAML"
+            raise error(f"invalid YAML{where}: {problem}", path=shown) from None
+    if suffix == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise error(
+                f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", path=shown
+            ) from None
+    raise error(f"unsupported file type {suffix or '(none)'!r}: use .json, .yaml or .yml", path=shown)
+
+
+def error_location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in _HIDDEN_LOC_PARTS:
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def describe_validation_error(exc: ValidationError) -> tuple[str, str]:
+    """(key, message) of the first error, with a count of the others."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    key = error_location(tuple(first["loc"]))
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling)"
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    elif "input" in first and first["type"] not in ("model_type", "list_type", "dict_type"):
+        message = f"{message} (got {first['input']!r})"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return key, message
+
+
+def validate(
+    model: type[M], data: Any, *, path: str | Path, error: type[DrafterError] = InputError
+) -> M:
+    if not isinstance(data, dict):
+        raise error("expected a mapping of keys at the top level", path=path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        key, message = describe_validation_error(exc)
+        raise error(message, path=path, key=key) from None
+
+
+def load_model(
+    model: type[M], path: str | Path, *, error: type[DrafterError] = InputError
+) -> M:
+    shown = "<stdin>" if str(path) == "-" else path
+    return validate(model, read_data(path, error=error), path=shown, error=error)

@@ -1,0 +1,290 @@
+"""The playbook as data: one YAML file per technique, plus shared settings.
+
+A technique declares when it applies as groups of conditions on named facts
+(see ``drafter.engagement.FACT_LABELS``). Conditions are evaluated by the small
+interpreter below, never with ``eval``: a team adds or tunes a technique by
+editing YAML, and a typo fails loudly with its path.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from drafter.context import Channel
+from drafter.engagement import DATE_FACTS, FACT_LABELS
+from drafter.errors import PlaybookError
+from drafter.loading import read_data, validate
+from drafter.resources import data_dir
+
+_OPERATORS = ("eq", "ne", "in_", "not_in", "gte", "lte", "between", "contains", "not_contains")
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Condition(_Data):
+    """One test on one fact. Exactly one operator is set.
+
+    A condition on an unknown (null) fact is false, except ``eq: null``.
+    """
+
+    fact: str
+    eq: Any = None
+    ne: Any = None
+    in_: list[Any] | None = Field(default=None, alias="in")
+    not_in: list[Any] | None = None
+    gte: float | None = None
+    lte: float | None = None
+    between: tuple[float, float] | None = None
+    contains: str | None = None
+    not_contains: str | None = None
+
+    @field_validator("fact")
+    @classmethod
+    def _known_fact(cls, value: str) -> str:
+        if value not in FACT_LABELS:
+            raise ValueError(f"unknown fact {value!r}; known: {', '.join(sorted(FACT_LABELS))}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Condition:
+        given = [op for op in _OPERATORS if op in self.model_fields_set]
+        if len(given) != 1:
+            raise ValueError(
+                "a condition needs exactly one of eq, ne, in, not_in, gte, lte, between, "
+                f"contains, not_contains (got {', '.join(given) or 'none'})"
+            )
+        if self.between is not None and self.between[0] > self.between[1]:
+            raise ValueError("between: the low bound is above the high bound")
+        return self
+
+    @property
+    def operator(self) -> str:
+        return next(op for op in _OPERATORS if op in self.model_fields_set)
+
+    def holds(self, facts: Mapping[str, Any]) -> bool:
+        value = facts[self.fact]
+        op = self.operator
+        if op == "eq":
+            return bool(value == self.eq)
+        if value is None:
+            return op in ("ne", "not_in", "not_contains") and (
+                op != "ne" or self.ne is not None
+            )
+        if op == "ne":
+            return bool(value != self.ne)
+        if op == "in_":
+            return value in (self.in_ or [])
+        if op == "not_in":
+            return value not in (self.not_in or [])
+        if op == "gte":
+            return bool(value >= self.gte)
+        if op == "lte":
+            return bool(value <= self.lte)
+        if op == "between":
+            assert self.between is not None
+            return bool(self.between[0] <= value <= self.between[1])
+        if op == "contains":
+            return self.contains in value
+        return self.not_contains not in value
+
+    def lower_bound(self) -> int | None:
+        """For a days-since fact: the smallest count at which this can hold."""
+        if self.fact not in DATE_FACTS:
+            return None
+        if self.operator == "gte" and self.gte is not None:
+            return int(-(-self.gte // 1))
+        if self.operator == "between" and self.between is not None:
+            return int(-(-self.between[0] // 1))
+        if self.operator == "eq" and isinstance(self.eq, int | float):
+            return int(self.eq)
+        return None
+
+    def wanted(self) -> str:
+        """What the condition asks for, in words."""
+        op = self.operator
+        if op == "eq":
+            if self.eq is True:
+                return "yes"
+            if self.eq is False:
+                return "no"
+            return "none" if self.eq is None else _show(self.eq)
+        if op == "ne":
+            return f"not {_show(self.ne)}"
+        if op == "in_":
+            return "one of " + ", ".join(_show(v) for v in self.in_ or [])
+        if op == "not_in":
+            return "none of " + ", ".join(_show(v) for v in self.not_in or [])
+        if op == "gte":
+            return f"at least {_show(self.gte)}"
+        if op == "lte":
+            return f"at most {_show(self.lte)}"
+        if op == "between":
+            assert self.between is not None
+            return f"{_show(self.between[0])} to {_show(self.between[1])}"
+        if op == "contains":
+            return f"includes {self.contains}"
+        return f"excludes {self.not_contains}"
+
+    def explain(self, facts: Mapping[str, Any]) -> str:
+        """'days since the first unanswered attempt is 12 (needs 10 to 14)'."""
+        return f"{FACT_LABELS[self.fact]}: {_show(facts[self.fact])} (needs {self.wanted()})"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return str(value)
+
+
+class When(_Data):
+    """A group of conditions that must all hold, with the reason it stands for."""
+
+    reason: str
+    all: list[Condition] = Field(min_length=1)
+
+    def failing(self, facts: Mapping[str, Any]) -> list[Condition]:
+        return [c for c in self.all if not c.holds(facts)]
+
+
+class Move(_Data):
+    """Something the message must do, and how the checker recognises it."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str
+    channels: list[Channel] = Field(default_factory=list)  # empty: every channel
+    patterns: list[str] = Field(default_factory=list)  # case-insensitive regexes
+    level: Literal["error", "warning", "suggestion"] = "error"
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from None
+        return value
+
+    def applies_to(self, channel: Channel | None) -> bool:
+        return not self.channels or channel is None or channel in self.channels
+
+
+class Technique(_Data):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    kind: Literal["message", "stop", "wait"]
+    closing: bool = False
+    summary: str
+    applies_when: str
+    source: str | None = None
+    source_note: str | None = None
+    priority: int = Field(ge=0)
+    when: list[When] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=list)
+    min_days_between_touches: int | None = Field(default=None, ge=1)
+    moves: list[Move] = Field(default_factory=list)
+    tone: list[str] = Field(default_factory=list)
+    avoid: list[str] = Field(default_factory=list)
+    reported_response_rate: float | None = Field(default=None, ge=0, le=1)
+    reported_response_rate_source: str | None = None
+    gap_notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Technique:
+        if self.kind == "message" and not self.channels:
+            raise ValueError("a message technique needs at least one channel")
+        if self.kind != "message" and self.channels:
+            raise ValueError(f"a {self.kind} technique sends nothing: it takes no channels")
+        return self
+
+    def matching(self, facts: Mapping[str, Any]) -> When | None:
+        return next((w for w in self.when if not w.failing(facts)), None)
+
+
+class Settings(_Data):
+    """Playbook-wide numbers a sales team tunes (``playbook.yaml``)."""
+
+    min_days_between_touches: int = Field(ge=1)
+    horizon_days: int = Field(ge=1, le=366)
+    max_steps_ahead: int = Field(ge=1, le=20)
+    sources: dict[str, str] = Field(default_factory=dict)
+
+
+class Playbook(_Data):
+    path: Path
+    settings: Settings
+    techniques: dict[str, Technique]
+
+    @property
+    def ordered(self) -> list[Technique]:
+        """Techniques by priority (lowest number first), then id."""
+        return sorted(self.techniques.values(), key=lambda t: (t.priority, t.id))
+
+    @property
+    def closing(self) -> frozenset[str]:
+        return frozenset(t.id for t in self.techniques.values() if t.closing)
+
+    def get(self, technique_id: str) -> Technique:
+        try:
+            return self.techniques[technique_id]
+        except KeyError:
+            known = ", ".join(sorted(self.techniques))
+            raise PlaybookError(
+                f"unknown technique {technique_id!r}; known: {known}", key="technique"
+            ) from None
+
+
+REQUIRED_IDS = ("move_on", "wait")
+
+
+def default_playbook_dir() -> Path:
+    return data_dir("playbook")
+
+
+@functools.cache
+def load_playbook(path: Path | None = None) -> Playbook:
+    """Load and validate a playbook folder (``techniques/*.yaml`` + ``playbook.yaml``)."""
+    root = (path or default_playbook_dir()).resolve()
+    if not root.is_dir():
+        raise PlaybookError("playbook folder not found", path=root)
+    settings_file = root / "playbook.yaml"
+    settings = validate(
+        Settings, read_data(settings_file, error=PlaybookError), path=settings_file,
+        error=PlaybookError,
+    )
+    techniques: dict[str, Technique] = {}
+    files = sorted((root / "techniques").glob("*.yaml"))
+    for file in files:
+        technique = validate(
+            Technique, read_data(file, error=PlaybookError), path=file, error=PlaybookError
+        )
+        if technique.id != file.stem:
+            raise PlaybookError(
+                f"id {technique.id!r} does not match the file name", path=file, key="id"
+            )
+        techniques[technique.id] = technique
+    for needed in REQUIRED_IDS:
+        if needed not in techniques:
+            raise PlaybookError(f"techniques/{needed}.yaml is required", path=root)
+    return Playbook(path=root, settings=settings, techniques=techniques)
+
+
+def technique_record(technique: Technique) -> dict[str, Any]:
+    """The JSON form of a technique for ``playbook list/show``."""
+    return technique.model_dump(mode="json", by_alias=True, exclude_none=False)

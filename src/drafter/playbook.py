@@ -133,6 +133,10 @@ class Condition(_Data):
             return f"includes {self.contains}"
         return f"excludes {self.not_contains}"
 
+    def state(self, facts: Mapping[str, Any]) -> str:
+        """'days since the first unanswered attempt: 12'."""
+        return f"{FACT_LABELS[self.fact]}: {_show(facts[self.fact])}"
+
     def explain(self, facts: Mapping[str, Any]) -> str:
         """'days since the first unanswered attempt is 12 (needs 10 to 14)'."""
         return f"{FACT_LABELS[self.fact]}: {_show(facts[self.fact])} (needs {self.wanted()})"

@@ -1,0 +1,71 @@
+"""Options and loading shared by the commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from drafter.context import DealContext
+from drafter.errors import InputError
+from drafter.playbook import Playbook, load_playbook
+from drafter.settings import Settings, load_settings
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the contract's shape).")]
+TodayOpt = Annotated[
+    str | None,
+    typer.Option("--today", metavar="YYYY-MM-DD", help="The day to plan for (overrides the context and the clock)."),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="A drafter.toml to use (default: ./drafter.toml, or $DRAFTER_CONFIG)."),
+]
+PlaybookOpt = Annotated[
+    Path | None,
+    typer.Option("--playbook", help="Your team's playbook folder (default: the built-in one, or $DRAFTER_PLAYBOOK)."),
+]
+ContextArg = Annotated[
+    str, typer.Argument(metavar="CONTEXT", help="Deal context: a .json/.yaml/.yml file, or - for JSON on stdin.")
+]
+
+
+def parse_day(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"not a date in YYYY-MM-DD form: {value!r}", key=option) from None
+
+
+@dataclass(frozen=True)
+class Loaded:
+    settings: Settings
+    playbook: Playbook
+    ctx: DealContext
+    today: dt.date
+
+
+def load_settings_and_playbook(config: Path | None, playbook: Path | None) -> tuple[Settings, Playbook]:
+    settings = load_settings(config).with_overrides(playbook=playbook)
+    return settings, load_playbook(settings.playbook)
+
+
+def load_all(context: str, today: str | None, config: Path | None, playbook: Path | None) -> Loaded:
+    from drafter.inputs import load_context, resolve_today
+
+    override = parse_day(today, "--today")
+    settings, book = load_settings_and_playbook(config, playbook)
+    ctx = load_context(context, book)
+    day = resolve_today(ctx, override, dt.date.today(), path=context)
+    return Loaded(settings, book, ctx, day)
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")

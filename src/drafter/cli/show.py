@@ -1,0 +1,77 @@
+"""Human-readable output for the terminal (plain text, no colour needed)."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from drafter.drafting import Draft
+from drafter.plan import Plan
+
+WIDTH = 88
+_VERBS = {
+    "call": "Call",
+    "voicemail": "Call and leave this voicemail",
+    "email": "Email",
+    "text": "Text",
+    "letter": "Mail this letter",
+    "linkedin": "Message on LinkedIn",
+    "meeting": "Meet in person",
+}
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent)
+
+
+def _rate(plan: Plan) -> str:
+    if plan.reported_response_rate is None:
+        return ""
+    return f"  [reported response rate {plan.reported_response_rate:.0%}]"
+
+
+def plan_text(plan: Plan) -> str:
+    lines = [f"{plan.name} ({plan.technique}){_rate(plan)}"]
+    if plan.technique == "move_on":
+        lines.append(f"  Stop here: send nothing more. (as of {plan.send_on:%a %d %b %Y})")
+    elif plan.technique == "wait":
+        lines.append(f"  Send nothing now. Next step on {plan.send_on:%a %d %b %Y}.")
+    else:
+        when = f"{plan.send_on:%a %d %b %Y}" + (f", {plan.send_at}" if plan.send_at else "")
+        verb = _VERBS.get(plan.channel.value if plan.channel else "", "Send")
+        lines.append(f"  {verb} on {when}.")
+    lines.append("")
+    lines.append("Why:")
+    lines.append(_wrap(plan.rationale))
+    if plan.source:
+        lines.append(_wrap(f"Source: {plan.source}"))
+    for note in plan.notes:
+        lines.append(_wrap(f"Note: {note}"))
+    if plan.then:
+        lines += ["", "Then, if there is no reply:"]
+        for step in plan.then:
+            via = f" by {step.channel.value}" if step.channel else ""
+            lines.append(f"  {step.send_on:%a %d %b %Y}  {step.technique}{via}")
+    if plan.alternatives:
+        lines += ["", "Not chosen:"]
+        for alt in plan.alternatives:
+            lines.append(textwrap.fill(
+                f"- {alt.technique}: {alt.why}", WIDTH, initial_indent="  ", subsequent_indent="    "
+            ))
+    return "\n".join(lines)
+
+
+def draft_text(draft: Draft) -> str:
+    rule = "-" * 60
+    head = f"Draft ({draft.channel.value}, {draft.provider}"
+    head += f", {draft.model})" if draft.model else ")"
+    parts = [head, rule]
+    if draft.subject is not None:
+        parts += [f"Subject: {draft.subject}", ""]
+    parts += [draft.body, rule]
+    return "\n".join(parts)
+
+
+def record_lines(record: dict[str, Any], keys: list[str]) -> str:
+    width = max(len(k) for k in keys)
+    return "\n".join(f"{k.ljust(width)}  {record.get(k)}" for k in keys)

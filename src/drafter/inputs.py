@@ -1,0 +1,48 @@
+"""Reading a deal context from a file or stdin, and fixing the day it is read on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from drafter.context import DealContext, HistorySummary
+from drafter.errors import InputError
+from drafter.loading import load_model
+from drafter.playbook import Playbook
+
+
+def load_context(path: str | Path, playbook: Playbook) -> DealContext:
+    ctx = load_model(DealContext, path)
+    shown = "<stdin>" if str(path) == "-" else str(path)
+    for key, technique in _techniques_named(ctx):
+        if technique not in playbook.techniques:
+            raise InputError(
+                f"unknown technique {technique!r}; known: {', '.join(sorted(playbook.techniques))}",
+                path=shown,
+                key=key,
+            )
+    return ctx
+
+
+def _techniques_named(ctx: DealContext) -> list[tuple[str, str]]:
+    if isinstance(ctx.history, HistorySummary):
+        t = ctx.history.last_technique
+        return [("history.last_technique", t)] if t else []
+    return [(f"history[{i}].technique", t.technique) for i, t in enumerate(ctx.history) if t.technique]
+
+
+def resolve_today(
+    ctx: DealContext, override: dt.date | None, clock: dt.date, *, path: str | Path = "-"
+) -> dt.date:
+    """``--today``, else the context's ``today``, else the clock; never before the history."""
+    today = override or ctx.today or clock
+    latest = ctx.latest_date()
+    if latest is not None and latest[1] > today:
+        key, when = latest
+        shown = "<stdin>" if str(path) == "-" else str(path)
+        raise InputError(
+            f"{today} is before {key} ({when}): the history cannot be in the future",
+            path=shown,
+            key="today",
+        )
+    return today

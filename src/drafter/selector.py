@@ -1,0 +1,382 @@
+"""How a technique is chosen: a deterministic, explainable function from a
+deal context and a day to a :class:`~drafter.plan.Plan`.
+
+The rules are the playbook's data: each technique's ``when`` groups, tried in
+priority order. This module adds only what must never be tuned away:
+
+* honesty: after a closing message nothing but ``move_on`` (or ``wait`` for it)
+  is ever planned;
+* spacing: no two touches closer than the playbook's minimum (never daily);
+* absence: nothing is sent while the prospect is away.
+
+When nothing fits today, the planner looks ahead, but only on the days where a
+fact crosses a threshold (a condition's bound, the end of a spacing gap, the
+prospect's return), so looking 60 days ahead costs a handful of evaluations.
+The same look-ahead, applied after a hypothetical unanswered touch, gives the
+road ahead (``then``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from drafter.context import Channel, DealContext, Prospect, Role
+from drafter.engagement import DATE_FACTS, PREFERRED_CHANNELS, Engagement, anchor_date, facts, summarise
+from drafter.errors import InputError
+from drafter.plan import Alternative, Plan, Step
+from drafter.playbook import Playbook, Technique, When
+
+_DAY = dt.timedelta(days=1)
+DYNAMIC_FACTS = frozenset(
+    {"attempts", "distinct_channels", "channels_tried", "techniques_used", "away"}
+    | set(DATE_FACTS)
+)
+MAX_ALTERNATIVES = 4
+
+
+@dataclass(frozen=True)
+class Match:
+    technique: Technique
+    day: dt.date
+    reason: When | None
+    facts: Mapping[str, Any]
+
+
+def _gap(technique: Technique, playbook: Playbook) -> int:
+    return technique.min_days_between_touches or playbook.settings.min_days_between_touches
+
+
+def blocked(
+    technique: Technique, f: Mapping[str, Any], playbook: Playbook, prospect: Prospect
+) -> str | None:
+    """Why a message technique may not be sent on the day ``f`` describes, if so."""
+    if technique.kind != "message":
+        return None
+    if f["last_technique_closing"]:
+        return (
+            f"the last attempt ({f['last_technique']}) was a closing message and is still "
+            "unanswered: a final message is final"
+        )
+    if f["away"]:
+        return f"{prospect.name} is away until {prospect.away_until}"
+    since, gap = f["days_since_last_attempt"], _gap(technique, playbook)
+    if since is not None and since < gap:
+        return f"only {since} day{'s' if since != 1 else ''} since the last attempt (spacing: {gap})"
+    return None
+
+
+def first_match(
+    ctx: DealContext, eng: Engagement, playbook: Playbook, day: dt.date
+) -> Match | None:
+    f = facts(ctx, eng, day, playbook.closing)
+    for technique in playbook.ordered:
+        if technique.kind == "wait" or blocked(technique, f, playbook, ctx.prospect):
+            continue
+        reason = technique.matching(f)
+        if reason is not None:
+            return Match(technique, day, reason, f)
+    return None
+
+
+def candidate_days(
+    ctx: DealContext, eng: Engagement, playbook: Playbook, start: dt.date
+) -> list[dt.date]:
+    """``start`` and every later day (within the horizon) on which a fact changes."""
+    end = start + playbook.settings.horizon_days * _DAY
+    days = {start}
+    for technique in playbook.techniques.values():
+        for group in technique.when:
+            for condition in group.all:
+                bound = condition.lower_bound()
+                anchor = anchor_date(ctx, eng, condition.fact) if bound is not None else None
+                if anchor is not None and bound is not None:
+                    days.add(anchor + bound * _DAY)
+        if eng.last_attempt is not None:
+            days.add(eng.last_attempt + _gap(technique, playbook) * _DAY)
+    if ctx.prospect.away_until is not None:
+        days.add(ctx.prospect.away_until)
+    return sorted(d for d in days if start <= d <= end)
+
+
+def next_match(
+    ctx: DealContext, eng: Engagement, playbook: Playbook, start: dt.date
+) -> Match | None:
+    for day in candidate_days(ctx, eng, playbook, start):
+        found = first_match(ctx, eng, playbook, day)
+        if found is not None:
+            return found
+    return None
+
+
+def earliest_allowed(
+    technique: Technique, ctx: DealContext, eng: Engagement, playbook: Playbook, start: dt.date
+) -> dt.date | None:
+    """The first day from ``start`` on which ``technique`` is not blocked."""
+    for day in candidate_days(ctx, eng, playbook, start):
+        if not blocked(technique, facts(ctx, eng, day, playbook.closing), playbook, ctx.prospect):
+            return day
+    return None
+
+
+def choose_channel(
+    technique: Technique, prospect: Prospect, forced: Channel | None = None
+) -> tuple[Channel | None, str | None]:
+    """The channel to use and, where it matters, a word on why."""
+    if not technique.channels:
+        return None, None
+    if forced is not None:
+        if forced not in technique.channels:
+            allowed = ", ".join(c.value for c in technique.channels)
+            raise InputError(
+                f"{technique.id} is not sent by {forced.value}; use one of: {allowed}",
+                key="--channel",
+            )
+        return forced, "channel chosen with --channel"
+    pref = prospect.preferred_channel
+    if pref is not None:
+        for channel in PREFERRED_CHANNELS[pref]:
+            if channel in technique.channels:
+                return channel, f"{channel.value}, the way they prefer to be reached ({pref.value})"
+        default = technique.channels[0]
+        return default, (
+            f"{default.value}: they prefer {pref.value}, but {technique.name} is not sent that way"
+        )
+    return technique.channels[0], None
+
+
+def _explain_failing(group: When, f: Mapping[str, Any]) -> str:
+    return "; ".join(c.explain(f) for c in group.failing(f))
+
+
+def _closest(technique: Technique, f: Mapping[str, Any]) -> When | None:
+    return min(technique.when, key=lambda w: len(w.failing(f)), default=None)
+
+
+def why_not(
+    technique: Technique, f: Mapping[str, Any], playbook: Playbook, prospect: Prospect
+) -> tuple[int, str]:
+    """(rank, words): why ``technique`` is not the plan today. Lower rank = closer."""
+    reason = technique.matching(f)
+    block = blocked(technique, f, playbook, prospect)
+    if reason is not None and block is None:
+        return 0, f"also fits ({reason.reason}), but comes later in the playbook's order"
+    if reason is not None:
+        return 1, f"fits, but not today: {block}"
+    group = _closest(technique, f)
+    if group is None:
+        return 99, "never chosen by conditions"
+    failing = group.failing(f)
+    # A fact that time or further attempts can change is a nearer miss than one
+    # that cannot (the stage, the deal's value, what is on file).
+    rank = sum(1 if c.fact in DYNAMIC_FACTS else 10 for c in failing)
+    return 1 + rank, f"not yet: {_explain_failing(group, f)}"
+
+
+def alternatives(
+    chosen: str, ctx: DealContext, f: Mapping[str, Any], playbook: Playbook
+) -> list[Alternative]:
+    ranked = [
+        (*why_not(t, f, playbook, ctx.prospect), t.priority, t.id)
+        for t in playbook.ordered
+        if t.id != chosen and t.kind != "wait"
+    ]
+    ranked.sort(key=lambda r: (r[0], r[2]))
+    return [Alternative(technique=tid, why=why) for _, why, _, tid in ranked[:MAX_ALTERNATIVES]]
+
+
+def road_ahead(
+    ctx: DealContext,
+    eng: Engagement,
+    playbook: Playbook,
+    technique: Technique,
+    day: dt.date,
+    channel: Channel | None,
+) -> list[Step]:
+    """What follows if this touch, and each next one, goes unanswered."""
+    steps: list[Step] = []
+    for _ in range(playbook.settings.max_steps_ahead):
+        if technique.kind != "message":
+            break
+        eng = eng.with_touch(day, channel, technique.id)
+        upcoming = next_match(ctx, eng, playbook, day + _DAY)
+        if upcoming is None:
+            break
+        technique, day = upcoming.technique, upcoming.day
+        channel, _ = choose_channel(technique, ctx.prospect)
+        steps.append(Step(technique=technique.id, channel=channel, send_on=day, if_="no reply"))
+    return steps
+
+
+def _notes(ctx: DealContext, today: dt.date, channel: Channel | None) -> list[str]:
+    p = ctx.prospect
+    notes = []
+    if p.role is Role.influencer:
+        notes.append(
+            "They are an influencer, not the decision maker: influencers put follow-ups off more "
+            "easily; where you can, get through to the decision maker (seed 004, point 1)."
+        )
+    if p.preferred_channel is not None and p.preferred_channel.value == "assistant" and channel:
+        notes.append("They asked to be reached through their assistant: route this via the assistant.")
+    if p.away_until is not None and p.away_until > today:
+        notes.append(f"{p.name} is away until {p.away_until}: nothing is planned before then.")
+    return notes
+
+
+def _plan(
+    ctx: DealContext,
+    playbook: Playbook,
+    today: dt.date,
+    technique: Technique,
+    send_on: dt.date,
+    channel: Channel | None,
+    rationale: str,
+    then: list[Step],
+    f: Mapping[str, Any],
+    *,
+    channel_why: str | None = None,
+    forced: bool = False,
+) -> Plan:
+    notes = _notes(ctx, today, channel)
+    if channel_why:
+        rationale += f" Channel: {channel_why}."
+    send_at = ctx.prospect.best_time if technique.kind == "message" else None
+    if send_at:
+        rationale += f" Time it for when they said they are available: {send_at}."
+    return Plan(
+        technique=technique.id,
+        name=technique.name,
+        channel=channel,
+        send_on=send_on,
+        send_at=send_at,
+        rationale=rationale,
+        alternatives=alternatives(technique.id, ctx, f, playbook),
+        source=technique.source,
+        reported_response_rate=technique.reported_response_rate,
+        then=then,
+        notes=notes,
+        forced=forced,
+        facts=dict(f),
+    )
+
+
+def _because(match: Match) -> str:
+    assert match.reason is not None
+    details = "; ".join(c.state(match.facts) for c in match.reason.all)
+    return f"{match.reason.reason} ({details})."
+
+
+def make_plan(
+    ctx: DealContext,
+    playbook: Playbook,
+    today: dt.date,
+    *,
+    technique: str | None = None,
+    channel: Channel | None = None,
+) -> Plan:
+    """The plan for this deal on ``today``: pure, deterministic, explained."""
+    eng = summarise(ctx)
+    if technique is not None:
+        return _forced_plan(ctx, playbook, today, eng, playbook.get(technique), channel)
+    f = facts(ctx, eng, today, playbook.closing)
+    found = next_match(ctx, eng, playbook, today)
+    wait = playbook.get("wait")
+    if found is not None and found.day == today:
+        chosen = found.technique
+        picked, why = choose_channel(chosen, ctx.prospect, channel)
+        then = road_ahead(ctx, eng, playbook, chosen, today, picked)
+        return _plan(
+            ctx, playbook, today, chosen, today, picked, _because(found), then, f,
+            channel_why=why,
+        )
+    if channel is not None:
+        raise InputError("nothing is sent today, so no channel can be forced", key="--channel")
+    if found is not None:
+        ahead, _ = choose_channel(found.technique, ctx.prospect)
+        first = Step(technique=found.technique.id, channel=ahead, send_on=found.day, if_="no reply before then")
+        then = [first, *road_ahead(ctx, eng, playbook, found.technique, found.day, ahead)]
+        rationale = (
+            f"Nothing goes out today: {_held_back(ctx, playbook, f, found.technique)}. "
+            f"Next, on {found.day}, {found.technique.name} ({found.technique.id}): "
+            f"{_because(found)}"
+        )
+        return _plan(ctx, playbook, today, wait, found.day, None, rationale, then, f)
+    return _plan(ctx, playbook, today, wait, _next_touch_day(ctx, eng, playbook, today),
+                 None, _nothing_fits(ctx, playbook, f), [], f)
+
+
+def _held_back(
+    ctx: DealContext, playbook: Playbook, f: Mapping[str, Any], upcoming: Technique
+) -> str:
+    """Why nothing is sent today although ``upcoming`` will be sent later."""
+    for technique in playbook.ordered:
+        block = blocked(technique, f, playbook, ctx.prospect)
+        if block and technique.matching(f) is not None:
+            return f"{block} ({technique.id} would fit otherwise)"
+    return why_not(upcoming, f, playbook, ctx.prospect)[1]
+
+
+def _next_touch_day(
+    ctx: DealContext, eng: Engagement, playbook: Playbook, today: dt.date
+) -> dt.date:
+    day = today
+    if eng.last_attempt is not None:
+        day = max(day, eng.last_attempt + playbook.settings.min_days_between_touches * _DAY)
+    if ctx.prospect.away_until is not None:
+        day = max(day, ctx.prospect.away_until)
+    return day
+
+
+def _nothing_fits(ctx: DealContext, playbook: Playbook, f: Mapping[str, Any]) -> str:
+    candidates = [t for t in playbook.ordered if t.kind == "message"]
+    ranked = sorted(candidates, key=lambda t: why_not(t, f, playbook, ctx.prospect)[0])
+    gap = playbook.settings.min_days_between_touches
+    if f["attempts"] == 0 and f["stage"] == "cold":
+        lead = "Nothing to follow up yet: make your first touches (a call, an email)"
+    elif f["attempts"] == 0:
+        lead = "They have not gone quiet yet: follow up as agreed"
+    else:
+        lead = "No playbook step fits in the coming weeks: keep your usual touches"
+    nearest = ranked[0]
+    return (
+        f"{lead}, at least {gap} days apart, and come back for the next step. "
+        f"Nearest playbook step: {nearest.name} ({nearest.id}), "
+        f"{why_not(nearest, f, playbook, ctx.prospect)[1]}."
+    )
+
+
+def _forced_plan(
+    ctx: DealContext,
+    playbook: Playbook,
+    today: dt.date,
+    eng: Engagement,
+    technique: Technique,
+    channel: Channel | None,
+) -> Plan:
+    f = facts(ctx, eng, today, playbook.closing)
+    if technique.kind == "message" and f["last_technique_closing"]:
+        raise InputError(
+            f"the last attempt was {f['last_technique']}, a closing message: it said it was "
+            f"final, so drafter will not plan {technique.id} after it (the plan is move_on)",
+            key="--technique",
+        )
+    if technique.kind == "wait":
+        raise InputError("wait is the planner's answer, not a technique to force", key="--technique")
+    picked, why = choose_channel(technique, ctx.prospect, channel)
+    send_on = earliest_allowed(technique, ctx, eng, playbook, today) or today
+    reason = technique.matching(f)
+    if reason is not None:
+        verdict = f"It fits: {reason.reason}."
+    else:
+        group = _closest(technique, f)
+        unmet = _explain_failing(group, f) if group else "it is never chosen by conditions"
+        verdict = f"The playbook would not pick it today ({unmet})."
+    if send_on > today:
+        verdict += f" Not before {send_on}: {blocked(technique, f, playbook, ctx.prospect)}."
+    then = road_ahead(ctx, eng, playbook, technique, send_on, picked)
+    return _plan(
+        ctx, playbook, today, technique, send_on, picked,
+        f"Chosen with --technique. {verdict}", then, f, channel_why=why, forced=True,
+    )

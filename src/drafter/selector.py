@@ -34,7 +34,6 @@ DYNAMIC_FACTS = frozenset(
     {"attempts", "distinct_channels", "channels_tried", "techniques_used", "away"}
     | set(DATE_FACTS)
 )
-MAX_ALTERNATIVES = 4
 
 
 @dataclass(frozen=True)
@@ -184,7 +183,7 @@ def alternatives(
         if t.id != chosen and t.kind != "wait"
     ]
     ranked.sort(key=lambda r: (r[0], r[2]))
-    return [Alternative(technique=tid, why=why) for _, why, _, tid in ranked[:MAX_ALTERNATIVES]]
+    return [Alternative(technique=tid, why=why) for _, why, _, tid in ranked]
 
 
 def road_ahead(

@@ -9,6 +9,7 @@ from drafter.drafting import Draft
 from drafter.plan import Plan
 
 WIDTH = 88
+SHOWN_ALTERNATIVES = 4  # --json lists them all
 _VERBS = {
     "call": "Call",
     "voicemail": "Call and leave this voicemail",
@@ -53,8 +54,8 @@ def plan_text(plan: Plan) -> str:
             via = f" by {step.channel.value}" if step.channel else ""
             lines.append(f"  {step.send_on:%a %d %b %Y}  {step.technique}{via}")
     if plan.alternatives:
-        lines += ["", "Not chosen:"]
-        for alt in plan.alternatives:
+        lines += ["", "Not chosen (the nearest):"]
+        for alt in plan.alternatives[:SHOWN_ALTERNATIVES]:
             lines.append(textwrap.fill(
                 f"- {alt.technique}: {alt.why}", WIDTH, initial_indent="  ", subsequent_indent="    "
             ))

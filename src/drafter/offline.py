@@ -1,0 +1,354 @@
+"""Offline drafting: the playbook's own templates, personalised from the context.
+
+:func:`render_offline` is a pure function of its inputs (no clock, no network):
+it builds one explicit template context from the deal (documented for template
+editors in ``playbook/templates/README.md``), renders
+``<templates_dir>/<technique>/<channel>.j2`` in a sandboxed, strict Jinja
+environment, parses the ``Subject:`` line off an email, and tidies whitespace.
+
+``deal.notes`` is untrusted CRM text: it is never put into the template context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
+
+from drafter.context import Channel, DealContext, Sender
+from drafter.engagement import summarise
+from drafter.errors import PlaybookError
+
+SUBJECT_PREFIX = "Subject:"
+# Channels whose message has a subject line (every other channel has none).
+SUBJECT_CHANNELS = frozenset({Channel.email})
+
+_ID = re.compile(r"[a-z][a-z0-9_]*")
+
+# How each channel is said in "I've tried to reach you by phone and email".
+_WAYS: Mapping[Channel, str | None] = {
+    Channel.call: "phone",
+    Channel.voicemail: "phone",
+    Channel.email: "email",
+    Channel.text: "text",
+    Channel.linkedin: "LinkedIn",
+    Channel.letter: "post",
+    Channel.meeting: None,
+}
+
+
+# --- filters (documented in playbook/templates/README.md) -------------------
+
+
+def day(value: dt.date) -> str:
+    """``Thursday 20 November``."""
+    return f"{value:%A} {value.day} {value:%B}"
+
+
+@pass_context
+def when(context: Context, value: dt.date) -> str:
+    """A past or coming day said relative to ``send_on``: ``today``, ``yesterday``,
+    ``tomorrow``, ``on Thursday`` (within a week), else ``on Thursday 20 November``."""
+    send_on = context.get("send_on")
+    if isinstance(send_on, dt.date):
+        delta = (send_on - value).days
+        if delta == 0:
+            return "today"
+        if delta == 1:
+            return "yesterday"
+        if delta == -1:
+            return "tomorrow"
+        if 1 < delta < 7:
+            return f"on {value:%A}"
+    return f"on {day(value)}"
+
+
+def join_and(items: Iterable[object]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    words = [str(i) for i in items if str(i).strip()]
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _digit_groups(digits: str) -> str:
+    if len(digits) == 10:
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+    if len(digits) == 7:
+        return f"{digits[:3]} {digits[3:]}"
+    chunks = [digits[i : i + 3] for i in range(0, len(digits), 3)]
+    if len(chunks) > 1 and len(chunks[-1]) == 1:
+        chunks[-2:] = [chunks[-2][:2], chunks[-2][2:] + chunks[-1]]
+    return " ".join(chunks)
+
+
+def phone_grouped(value: str) -> str:
+    """A phone number as digit groups, easy to read aloud: ``+1 416 555 0199`` ->
+    ``416 555 0199`` (North American +1 dropped; other country codes kept, as ``+44 20 ...``)."""
+    text = value.strip()
+    extension = ""
+    ext = re.search(r"\s*(?:ext\.?|extension|x)\s*(\d+)\s*$", text, re.IGNORECASE)
+    if ext:
+        extension = f", extension {ext.group(1)}"
+        text = text[: ext.start()]
+    groups = re.findall(r"\d+", text)
+    if not groups:
+        return text or value.strip()
+    if text.startswith("+") and not text.startswith("+1"):
+        said = " ".join(groups) if len(groups) > 1 else _digit_groups(groups[0])
+        return "+" + said + extension
+    digits = "".join(groups)
+    if text.startswith("+1") or (len(digits) == 11 and digits.startswith("1")):
+        digits = digits[1:]
+        groups = groups[1:] if groups[0] == "1" else []
+    if len(groups) > 1 and all(len(g) <= 4 for g in groups):
+        return " ".join(groups) + extension
+    return _digit_groups(digits) + extension
+
+
+def phone_said_clearly(value: str) -> str:
+    """The number grouped and said twice, for a voicemail:
+    ``416 555 0199, again, 416 555 0199``."""
+    said = phone_grouped(value)
+    return f"{said}, again, {said}"
+
+
+def period(days: int) -> str:
+    """A span of days in words: ``a few days``, ``a week or so``, ``two weeks``..."""
+    if days < 7:
+        return "a few days"
+    if days <= 10:
+        return "a week or so"
+    if days <= 17:
+        return "two weeks"
+    if days <= 24:
+        return "three weeks"
+    if days <= 45:
+        return "a few weeks"
+    if days <= 75:
+        return "a couple of months"
+    return "a few months"
+
+
+def thousands(value: float) -> str:
+    """``1200000`` -> ``1,200,000``."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+FILTERS: Mapping[str, Callable[..., str]] = {
+    "day": day,
+    "when": when,
+    "join_and": join_and,
+    "phone_grouped": phone_grouped,
+    "phone_said_clearly": phone_said_clearly,
+    "period": period,
+    "thousands": thousands,
+}
+
+
+# --- the environment ---------------------------------------------------------
+
+
+@functools.cache
+def environment(templates_dir: Path) -> SandboxedEnvironment:
+    """One sandboxed, strict environment per templates folder."""
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined,
+        loader=FileSystemLoader(templates_dir),
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+# --- the template context ----------------------------------------------------
+
+
+def _text(value: str | None) -> str | None:
+    """Whitespace collapsed; None for missing or blank."""
+    if value is None:
+        return None
+    cleaned = " ".join(value.split())
+    return cleaned or None
+
+
+def _phrase(value: str | None, *, verb: bool = False) -> str | None:
+    """A rep-written phrase made ready to sit inside a sentence: no trailing
+    punctuation; for verb phrases, no leading "to" and a lower-case first word
+    (unless it looks like an acronym or a name the rep capitalised on purpose)."""
+    text = _text(value)
+    if text is None:
+        return None
+    text = text.rstrip(" .,;:!?") or None
+    if text is None:
+        return None
+    # Spoken to the prospect: "a firm like theirs" -> "a firm like yours".
+    text = re.sub(r"\btheirs\b", "yours", text)
+    text = re.sub(r"\bTheirs\b", "Yours", text)
+    if verb:
+        text = re.sub(r"^to\s+", "", text, flags=re.IGNORECASE) or text
+        first = text.split()[0]
+        if first[:1].isupper() and first[1:].islower() and first.isalpha():
+            text = text[0].lower() + text[1:]
+    return text
+
+
+def _ways(channels: Iterable[Channel]) -> list[str]:
+    ways = (_WAYS[c] for c in channels)
+    return list(dict.fromkeys(w for w in ways if w))
+
+
+def template_context(
+    ctx: DealContext, technique: str, channel: Channel, *, sender: Sender, send_on: dt.date
+) -> dict[str, Any]:
+    """Every variable a template may use (see ``playbook/templates/README.md``)."""
+    p, d = ctx.prospect, ctx.deal
+    eng = summarise(ctx)
+    benefits = [b for b in (_phrase(x, verb=True) for x in d.benefits) if b]
+    sender_name = _text(sender.name)
+    return {
+        "technique": technique,
+        "channel": channel.value,
+        "send_on": send_on,
+        "prospect": {
+            "name": _text(p.name),
+            "first_name": _text(p.greeting_name),
+            "company": _text(p.company),
+            "title": _text(p.title),
+            "mailing_address": _text(p.mailing_address),
+        },
+        "sender": {
+            "name": sender_name,
+            "first_name": sender_name.split()[0] if sender_name else None,
+            "company": _text(sender.company),
+            "phone": _text(sender.phone),
+            "email": _text(sender.email),
+            "title": _text(sender.title),
+        },
+        "deal": {
+            "agreed_next_step": _phrase(d.agreed_next_step, verb=True),
+            "benefits": benefits,
+            "news": _phrase(d.news),
+            "value": d.value,
+            "stage": d.stage.value,
+        },
+        "engagement": {
+            "attempts": eng.attempts,
+            "channels_tried": [c.value for c in eng.channels_tried],
+            "ways_tried": _ways(eng.channels_tried),
+            "first_attempt": eng.first_attempt,
+            "last_attempt": eng.last_attempt,
+            "days_since_first_attempt": (
+                (send_on - eng.first_attempt).days if eng.first_attempt else None
+            ),
+            "last_reply": eng.last_reply,
+        },
+        "missed_appointment": d.missed_appointment,
+        "best_time": _text(p.best_time),
+    }
+
+
+# --- rendering ---------------------------------------------------------------
+
+
+def _template_line(exc: BaseException, templates_dir: Path) -> tuple[str | None, int | None]:
+    """The template file and line a runtime error happened at."""
+    root = str(templates_dir)
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.startswith(root) or frame.filename.endswith(".j2"):
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def _render(env: SandboxedEnvironment, name: str, path: Path, values: dict[str, Any]) -> str:
+    templates_dir = path.parent.parent
+    try:
+        template = env.get_template(name)
+        return template.render(values)
+    except jinja2.TemplateNotFound as exc:
+        if exc.name == name:
+            raise PlaybookError(
+                f"no template for this technique and channel ({name})", path=path
+            ) from None
+        raise PlaybookError(f"the template includes a missing file {exc.name!r}", path=path) from None
+    except jinja2.TemplateSyntaxError as exc:
+        where = exc.filename or str(path)
+        raise PlaybookError(
+            f"template syntax error at line {exc.lineno}: {exc.message}", path=where
+        ) from None
+    except jinja2.TemplateError as exc:  # UndefinedError, SecurityError, ...
+        file, line = _template_line(exc, templates_dir)
+        at = f" at line {line}" if line else ""
+        raise PlaybookError(f"template error{at}: {exc}", path=file or path) from None
+
+
+def tidy(text: str) -> str:
+    """Trailing spaces off every line, at most one blank line in a row, ends stripped."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _split_subject(text: str, channel: Channel, path: Path) -> tuple[str | None, str]:
+    first, _, rest = text.partition("\n")
+    has_subject = first.startswith(SUBJECT_PREFIX)
+    if channel in SUBJECT_CHANNELS:
+        if not has_subject:
+            raise PlaybookError(
+                f"an {channel.value} template must start with a '{SUBJECT_PREFIX} ...' line",
+                path=path,
+            )
+        subject = " ".join(first[len(SUBJECT_PREFIX) :].split())
+        if not subject:
+            raise PlaybookError("the subject line renders empty", path=path)
+        return subject, tidy(rest)
+    if has_subject:
+        raise PlaybookError(
+            f"a {channel.value} message has no subject: remove the '{SUBJECT_PREFIX}' line",
+            path=path,
+        )
+    return None, text
+
+
+def render_offline(
+    ctx: DealContext,
+    technique: str,
+    channel: Channel,
+    *,
+    sender: Sender,
+    send_on: dt.date,
+    templates_dir: Path,
+) -> tuple[str | None, str]:
+    """(subject, body) of the playbook template for ``technique`` on ``channel``.
+
+    ``sender`` is the resolved sender (the context's over the configured one);
+    ``send_on`` is the day the message goes out (relative days are counted from
+    it); ``templates_dir`` is the playbook's ``templates`` folder. The subject is
+    None for every channel but email. Raises :class:`PlaybookError` naming the
+    file for a missing template, a syntax error or a variable the template uses
+    but the context does not have.
+    """
+    channel = Channel(channel)
+    root = Path(templates_dir).resolve()
+    if not _ID.fullmatch(technique):
+        raise PlaybookError(f"not a technique id: {technique!r}", key="technique")
+    name = f"{technique}/{channel.value}.j2"
+    path = root / technique / f"{channel.value}.j2"
+    values = template_context(ctx, technique, channel, sender=sender, send_on=send_on)
+    text = tidy(_render(environment(root), name, path, values))
+    subject, body = _split_subject(text, channel, path)
+    if not body:
+        raise PlaybookError("the template renders an empty message", path=path)
+    return subject, body

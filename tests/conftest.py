@@ -38,7 +38,11 @@ def as_summary(history: list[dict[str, Any]]) -> dict[str, Any]:
     replies = [t["date"] for t in history if t["direction"] == "in"]
     last_reply = max(replies) if replies else None
     unanswered = sorted(
-        (t for t in history if t["direction"] == "out" and (last_reply is None or t["date"] > last_reply)),
+        (
+            t
+            for t in history
+            if t["direction"] == "out" and (last_reply is None or t["date"] > last_reply)
+        ),
         key=lambda t: t["date"],
     )
     channels: list[str] = []

@@ -16,14 +16,27 @@ from drafter.selector import make_plan
 from tests.conftest import TODAY, make_context, touches
 
 CONTRACT_IDS = {
-    "best_contact_question", "missed_appointment", "last_email_nudge", "should_i_stay_or_go",
-    "rescue_call", "final_approach", "humor_card", "in_person_visit", "move_on", "wait",
+    "best_contact_question",
+    "missed_appointment",
+    "last_email_nudge",
+    "should_i_stay_or_go",
+    "rescue_call",
+    "final_approach",
+    "humor_card",
+    "in_person_visit",
+    "move_on",
+    "wait",
 }
 
 
 def test_every_contract_technique_is_in_the_playbook(playbook: Playbook) -> None:
     assert set(playbook.techniques) == CONTRACT_IDS
-    assert playbook.closing == {"rescue_call", "final_approach", "should_i_stay_or_go", "humor_card"}
+    assert playbook.closing == {
+        "rescue_call",
+        "final_approach",
+        "should_i_stay_or_go",
+        "humor_card",
+    }
 
 
 def test_reported_rates_come_from_the_seeds(playbook: Playbook) -> None:
@@ -59,7 +72,11 @@ def test_every_message_technique_has_moves_channels_and_words(playbook: Playbook
         ({"fact": "stage", "not_in": ["cold"]}, {"stage": "engaged"}, True),
         ({"fact": "last_technique", "eq": None}, {"last_technique": None}, True),
         ({"fact": "last_technique", "ne": "rescue_call"}, {"last_technique": None}, True),
-        ({"fact": "channels_tried", "contains": "email"}, {"channels_tried": ["call", "email"]}, True),
+        (
+            {"fact": "channels_tried", "contains": "email"},
+            {"channels_tried": ["call", "email"]},
+            True,
+        ),
         ({"fact": "techniques_used", "not_contains": "x"}, {"techniques_used": []}, True),
     ],
 )
@@ -98,10 +115,16 @@ def _edit(path: Path, change: dict[str, object]) -> None:
 
 def test_a_team_tunes_a_threshold_without_code(team_playbook: Path) -> None:
     ctx = make_context(
-        history=touches(("2026-10-20", "meeting", "in"), ("2026-11-14", "voicemail", "out"), ("2026-11-18", "voicemail", "out")),
+        history=touches(
+            ("2026-10-20", "meeting", "in"),
+            ("2026-11-14", "voicemail", "out"),
+            ("2026-11-18", "voicemail", "out"),
+        ),
         deal={"agreed_next_step": "pilot"},
     )
-    assert make_plan(ctx, load_playbook(team_playbook), TODAY).technique == "wait"  # day 8: too soon
+    assert (
+        make_plan(ctx, load_playbook(team_playbook), TODAY).technique == "wait"
+    )  # day 8: too soon
     rescue = team_playbook / "techniques" / "rescue_call.yaml"
     data = yaml.safe_load(rescue.read_text())
     data["when"][0]["all"][-1] = {"fact": "days_since_first_attempt", "between": [7, 14]}
@@ -120,9 +143,15 @@ def test_a_team_adds_a_technique_without_code(team_playbook: Path) -> None:
                 "summary": "A short hello on LinkedIn after one unanswered call.",
                 "applies_when": "A cold prospect with exactly one unanswered call.",
                 "priority": 90,
-                "when": [{"reason": "One unanswered call", "all": [
-                    {"fact": "stage", "eq": "cold"}, {"fact": "attempts", "eq": 1},
-                ]}],
+                "when": [
+                    {
+                        "reason": "One unanswered call",
+                        "all": [
+                            {"fact": "stage", "eq": "cold"},
+                            {"fact": "attempts", "eq": 1},
+                        ],
+                    }
+                ],
                 "channels": ["linkedin"],
                 "moves": [{"id": "hello", "text": "Says hello.", "patterns": ["hello"]}],
             }
@@ -159,7 +188,15 @@ def test_honesty_and_spacing_hold_for_many_random_deals(playbook: Playbook) -> N
     rng = random.Random(7)
     gap = playbook.settings.min_days_between_touches
     channels = ["call", "voicemail", "email", "text", "linkedin"]
-    techniques = [None, None, None, "last_email_nudge", "rescue_call", "final_approach", "best_contact_question"]
+    techniques = [
+        None,
+        None,
+        None,
+        "last_email_nudge",
+        "rescue_call",
+        "final_approach",
+        "best_contact_question",
+    ]
     for _ in range(400):
         last = TODAY - dt.timedelta(days=rng.randint(0, 40))
         n = rng.randint(0, 7)
@@ -170,16 +207,24 @@ def test_honesty_and_spacing_hold_for_many_random_deals(playbook: Playbook) -> N
             "channels_tried": rng.sample(channels, k=min(n, rng.randint(1, 3))) if n else [],
             "first_attempt": first.isoformat() if first else None,
             "last_attempt": last.isoformat() if n else None,
-            "last_reply": (first or TODAY - dt.timedelta(days=3)) - dt.timedelta(days=rng.randint(0, 9)) if replied else None,
+            "last_reply": (first or TODAY - dt.timedelta(days=3))
+            - dt.timedelta(days=rng.randint(0, 9))
+            if replied
+            else None,
             "last_technique": rng.choice(techniques) if n else None,
         }
         if history["last_reply"] is not None:
             history["last_reply"] = history["last_reply"].isoformat()
         prospect = {
             "mailing_address": "1 Main St" if rng.random() < 0.5 else None,
-            "away_until": (TODAY + dt.timedelta(days=rng.randint(-5, 20))).isoformat() if rng.random() < 0.2 else None,
+            "away_until": (TODAY + dt.timedelta(days=rng.randint(-5, 20))).isoformat()
+            if rng.random() < 0.2
+            else None,
         }
-        deal = {"value": rng.choice([None, 50_000, 3_000_000]), "agreed_next_step": rng.choice([None, "pilot"])}
+        deal = {
+            "value": rng.choice([None, 50_000, 3_000_000]),
+            "agreed_next_step": rng.choice([None, "pilot"]),
+        }
         stage = rng.choice(["cold", "engaged", "proposal"]) if replied else "cold"
         ctx = make_context(stage=stage, history=history, prospect=prospect, deal=deal)
         plan = make_plan(ctx, playbook, TODAY)

@@ -4,6 +4,7 @@ forms, and respects the boundaries the seeds and the playbook set."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 import pytest
@@ -17,11 +18,17 @@ from tests.conftest import TODAY, as_summary, make_context, touches
 NEXT_STEP = {"agreed_next_step": "review the pilot plan with your CFO"}
 
 # (id, stage, touch history, prospect extras, deal extras, expected technique, expected channel)
-CASES: list[tuple[str, str, list[dict[str, Any]], dict[str, Any], dict[str, Any], str, str | None]] = [
+CASES: list[
+    tuple[str, str, list[dict[str, Any]], dict[str, Any], dict[str, Any], str, str | None]
+] = [
     (
         "missed appointment two days ago",
         "proposal",
-        touches(("2026-11-12", "meeting", "in"), ("2026-11-13", "email", "out"), ("2026-11-17", "email", "in")),
+        touches(
+            ("2026-11-12", "meeting", "in"),
+            ("2026-11-13", "email", "out"),
+            ("2026-11-17", "email", "in"),
+        ),
         {},
         {"missed_appointment": "2026-11-20", **NEXT_STEP},
         "missed_appointment",
@@ -39,7 +46,11 @@ CASES: list[tuple[str, str, list[dict[str, Any]], dict[str, Any], dict[str, Any]
     (
         "seventeen days of silence, no agreed next step",
         "engaged",
-        touches(("2026-11-01", "meeting", "in"), ("2026-11-05", "email", "out"), ("2026-11-12", "voicemail", "out")),
+        touches(
+            ("2026-11-01", "meeting", "in"),
+            ("2026-11-05", "email", "out"),
+            ("2026-11-12", "voicemail", "out"),
+        ),
         {},
         {},
         "should_i_stay_or_go",
@@ -91,7 +102,11 @@ CASES: list[tuple[str, str, list[dict[str, Any]], dict[str, Any], dict[str, Any]
     (
         "seven-figure account, two unanswered messages",
         "proposal",
-        touches(("2026-11-05", "meeting", "in"), ("2026-11-12", "voicemail", "out"), ("2026-11-17", "email", "out")),
+        touches(
+            ("2026-11-05", "meeting", "in"),
+            ("2026-11-12", "voicemail", "out"),
+            ("2026-11-17", "email", "out"),
+        ),
         {},
         {"value": 2_400_000, **NEXT_STEP},
         "in_person_visit",
@@ -176,7 +191,9 @@ def _closing_sent(days_ago: int, technique: str = "final_approach") -> dict[str,
     }
 
 
-@pytest.mark.parametrize("technique", ["final_approach", "rescue_call", "should_i_stay_or_go", "humor_card"])
+@pytest.mark.parametrize(
+    "technique", ["final_approach", "rescue_call", "should_i_stay_or_go", "humor_card"]
+)
 def test_closing_message_day_6_waits_day_7_moves_on(playbook: Playbook, technique: str) -> None:
     stage = "cold" if technique in ("final_approach", "humor_card") else "engaged"
     reply = {} if stage == "cold" else {"last_reply": "2026-09-30"}
@@ -184,7 +201,9 @@ def test_closing_message_day_6_waits_day_7_moves_on(playbook: Playbook, techniqu
     plan = make_plan(six, playbook, TODAY)
     assert plan.technique == "wait"
     assert plan.send_on == TODAY + dt.timedelta(days=1)
-    assert [(s.technique, s.send_on) for s in plan.then] == [("move_on", TODAY + dt.timedelta(days=1))]
+    assert [(s.technique, s.send_on) for s in plan.then] == [
+        ("move_on", TODAY + dt.timedelta(days=1))
+    ]
 
     seven = make_context(stage=stage, history={**_closing_sent(7, technique), **reply})
     plan = make_plan(seven, playbook, TODAY)
@@ -228,10 +247,16 @@ def test_rescue_call_needs_an_agreed_next_step(playbook: Playbook) -> None:
     assert "agreed next step" in rescue.why
 
 
-@pytest.mark.parametrize(("days", "expected"), [(6, "wait"), (7, "last_email_nudge"), (9, "last_email_nudge"), (10, "wait")])
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [(6, "wait"), (7, "last_email_nudge"), (9, "last_email_nudge"), (10, "wait")],
+)
 def test_nudge_window_7_to_9_days(playbook: Playbook, days: int, expected: str) -> None:
     sent = (TODAY - dt.timedelta(days=days)).isoformat()
-    ctx = make_context(history=touches(("2026-11-01", "meeting", "in"), (sent, "email", "out")), prospect={"best_time": "mornings"})
+    ctx = make_context(
+        history=touches(("2026-11-01", "meeting", "in"), (sent, "email", "out")),
+        prospect={"best_time": "mornings"},
+    )
     assert make_plan(ctx, playbook, TODAY).technique == expected
 
 
@@ -266,13 +291,27 @@ def test_away_prospect_is_not_touched_before_return(playbook: Playbook) -> None:
 
 @pytest.mark.parametrize(
     ("preferred", "channel"),
-    [("email", "email"), ("phone", "voicemail"), ("text", "text"), ("assistant", "voicemail"), (None, "voicemail")],
+    [
+        ("email", "email"),
+        ("phone", "voicemail"),
+        ("text", "text"),
+        ("assistant", "voicemail"),
+        (None, "voicemail"),
+    ],
 )
 def test_preferred_channel_used_where_the_technique_allows(
     playbook: Playbook, preferred: str | None, channel: str
 ) -> None:
-    history = touches(("2026-10-26", "call", "out"), ("2026-11-02", "email", "out"), ("2026-11-09", "voicemail", "out"))
-    ctx = make_context(stage="cold", history=history, prospect={"preferred_channel": preferred, "best_time": "before 8am"})
+    history = touches(
+        ("2026-10-26", "call", "out"),
+        ("2026-11-02", "email", "out"),
+        ("2026-11-09", "voicemail", "out"),
+    )
+    ctx = make_context(
+        stage="cold",
+        history=history,
+        prospect={"preferred_channel": preferred, "best_time": "before 8am"},
+    )
     plan = make_plan(ctx, playbook, TODAY)
     assert plan.technique == "final_approach"
     assert plan.channel == Channel(channel)
@@ -280,7 +319,9 @@ def test_preferred_channel_used_where_the_technique_allows(
 
 
 def test_preferred_channel_not_allowed_falls_back_with_a_reason(playbook: Playbook) -> None:
-    ctx = make_context(history=_rescue_history(12), deal=NEXT_STEP, prospect={"preferred_channel": "email"})
+    ctx = make_context(
+        history=_rescue_history(12), deal=NEXT_STEP, prospect={"preferred_channel": "email"}
+    )
     plan = make_plan(ctx, playbook, TODAY)
     assert plan.technique == "rescue_call"
     assert plan.channel is Channel.voicemail
@@ -300,7 +341,8 @@ def test_road_ahead_ends_in_move_on(playbook: Playbook) -> None:
     dates = [plan.send_on, *[s.send_on for s in plan.then]]
     assert dates == sorted(dates)
     gap = playbook.settings.min_days_between_touches
-    for earlier, later in zip(dates, dates[1:-1], strict=False):
+    messages = dates[:-1]  # the last is move_on, which sends nothing
+    for earlier, later in itertools.pairwise(messages):
         assert (later - earlier).days >= gap
 
 
@@ -316,18 +358,24 @@ def test_cold_prospect_with_no_attempts_waits_and_says_what_is_needed(playbook: 
     assert "final_approach" in plan.rationale
 
 
-def test_forcing_a_message_after_an_unanswered_closing_message_is_refused(playbook: Playbook) -> None:
+def test_forcing_a_message_after_an_unanswered_closing_message_is_refused(
+    playbook: Playbook,
+) -> None:
     ctx = make_context(stage="cold", history=_closing_sent(3))
     with pytest.raises(InputError, match="final"):
         make_plan(ctx, playbook, TODAY, technique="humor_card")
 
 
 def test_forced_technique_explains_itself_and_respects_spacing(playbook: Playbook) -> None:
-    ctx = make_context(history=touches(("2026-11-01", "meeting", "in"), ("2026-11-21", "email", "out")))
+    ctx = make_context(
+        history=touches(("2026-11-01", "meeting", "in"), ("2026-11-21", "email", "out"))
+    )
     plan = make_plan(ctx, playbook, TODAY, technique="should_i_stay_or_go")
     assert plan.forced and plan.technique == "should_i_stay_or_go"
     assert "would not pick it" in plan.rationale
-    assert plan.send_on == dt.date(2026, 11, 21) + dt.timedelta(days=playbook.settings.min_days_between_touches)
+    assert plan.send_on == dt.date(2026, 11, 21) + dt.timedelta(
+        days=playbook.settings.min_days_between_touches
+    )
 
 
 def test_forced_channel_must_belong_to_the_technique(playbook: Playbook) -> None:
@@ -341,8 +389,22 @@ def test_forced_channel_must_belong_to_the_technique(playbook: Playbook) -> None
 def test_plan_json_has_the_contract_keys(playbook: Playbook) -> None:
     ctx = make_context(history=_rescue_history(12), deal=NEXT_STEP)
     data = make_plan(ctx, playbook, TODAY).to_json()
-    for key in ("technique", "channel", "send_on", "rationale", "alternatives", "source", "reported_response_rate", "then"):
+    for key in (
+        "technique",
+        "channel",
+        "send_on",
+        "rationale",
+        "alternatives",
+        "source",
+        "reported_response_rate",
+        "then",
+    ):
         assert key in data
     assert data["reported_response_rate"] == 0.75
-    assert data["then"][0] == {"technique": "move_on", "channel": None, "send_on": "2026-11-29", "if": "no reply"}
+    assert data["then"][0] == {
+        "technique": "move_on",
+        "channel": None,
+        "send_on": "2026-11-29",
+        "if": "no reply",
+    }
     assert all(set(a) == {"technique", "why"} for a in data["alternatives"])

@@ -19,8 +19,8 @@ from pydantic import (
     StringConstraints,
     Tag,
     field_validator,
+    model_validator,
 )
-from pydantic import model_validator
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -135,7 +135,8 @@ class HistorySummary(Strict):
             raise ValueError("first_attempt is after last_attempt")
         if self.last_reply and first and self.last_reply > first:
             raise ValueError(
-                "last_reply is after first_attempt (attempts count unanswered touches since the last reply)"
+                "last_reply is after first_attempt "
+                "(attempts count unanswered touches since the last reply)"
             )
         return self
 

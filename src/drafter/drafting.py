@@ -49,7 +49,10 @@ def offline_draft(
         templates_dir=playbook.path / "templates",
     )
     return Draft(
-        technique=plan.technique, channel=plan.channel, subject=subject, body=body,
+        technique=plan.technique,
+        channel=plan.channel,
+        subject=subject,
+        body=body,
         provider="offline",
     )
 

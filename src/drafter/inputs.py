@@ -28,7 +28,9 @@ def _techniques_named(ctx: DealContext) -> list[tuple[str, str]]:
     if isinstance(ctx.history, HistorySummary):
         t = ctx.history.last_technique
         return [("history.last_technique", t)] if t else []
-    return [(f"history[{i}].technique", t.technique) for i, t in enumerate(ctx.history) if t.technique]
+    return [
+        (f"history[{i}].technique", t.technique) for i, t in enumerate(ctx.history) if t.technique
+    ]
 
 
 def resolve_today(

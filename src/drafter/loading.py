@@ -53,7 +53,9 @@ def read_data(path: str | Path, *, error: type[DrafterError] = InputError) -> An
             raise error(
                 f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", path=shown
             ) from None
-    raise error(f"unsupported file type {suffix or '(none)'!r}: use .json, .yaml or .yml", path=shown)
+    raise error(
+        f"unsupported file type {suffix or '(none)'!r}: use .json, .yaml or .yml", path=shown
+    )
 
 
 def error_location(loc: tuple[int | str, ...]) -> str:
@@ -97,8 +99,6 @@ def validate(
         raise error(message, path=path, key=key) from None
 
 
-def load_model(
-    model: type[M], path: str | Path, *, error: type[DrafterError] = InputError
-) -> M:
+def load_model(model: type[M], path: str | Path, *, error: type[DrafterError] = InputError) -> M:
     shown = "<stdin>" if str(path) == "-" else path
     return validate(model, read_data(path, error=error), path=shown, error=error)

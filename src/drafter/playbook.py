@@ -75,9 +75,7 @@ class Condition(_Data):
         if op == "eq":
             return bool(value == self.eq)
         if value is None:
-            return op in ("ne", "not_in", "not_contains") and (
-                op != "ne" or self.ne is not None
-            )
+            return op in ("ne", "not_in", "not_contains") and (op != "ne" or self.ne is not None)
         if op == "ne":
             return bool(value != self.ne)
         if op == "in_":
@@ -269,7 +267,9 @@ def load_playbook(path: Path | None = None) -> Playbook:
         raise PlaybookError("playbook folder not found", path=root)
     settings_file = root / "playbook.yaml"
     settings = validate(
-        Settings, read_data(settings_file, error=PlaybookError), path=settings_file,
+        Settings,
+        read_data(settings_file, error=PlaybookError),
+        path=settings_file,
         error=PlaybookError,
     )
     techniques: dict[str, Technique] = {}

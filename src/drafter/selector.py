@@ -24,15 +24,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from drafter.context import Channel, DealContext, Prospect, Role
-from drafter.engagement import DATE_FACTS, PREFERRED_CHANNELS, Engagement, anchor_date, facts, summarise
+from drafter.engagement import (
+    DATE_FACTS,
+    PREFERRED_CHANNELS,
+    Engagement,
+    anchor_date,
+    facts,
+    summarise,
+)
 from drafter.errors import InputError
 from drafter.plan import Alternative, Plan, Step
 from drafter.playbook import Playbook, Technique, When
 
 _DAY = dt.timedelta(days=1)
 DYNAMIC_FACTS = frozenset(
-    {"attempts", "distinct_channels", "channels_tried", "techniques_used", "away"}
-    | set(DATE_FACTS)
+    {"attempts", "distinct_channels", "channels_tried", "techniques_used", "away"} | set(DATE_FACTS)
 )
 
 
@@ -63,7 +69,9 @@ def blocked(
         return f"{prospect.name} is away until {prospect.away_until}"
     since, gap = f["days_since_last_attempt"], _gap(technique, playbook)
     if since is not None and since < gap:
-        return f"only {since} day{'s' if since != 1 else ''} since the last attempt (spacing: {gap})"
+        return (
+            f"only {since} day{'s' if since != 1 else ''} since the last attempt (spacing: {gap})"
+        )
     return None
 
 
@@ -218,7 +226,9 @@ def _notes(ctx: DealContext, today: dt.date, channel: Channel | None) -> list[st
             "easily; where you can, get through to the decision maker (seed 004, point 1)."
         )
     if p.preferred_channel is not None and p.preferred_channel.value == "assistant" and channel:
-        notes.append("They asked to be reached through their assistant: route this via the assistant.")
+        notes.append(
+            "They asked to be reached through their assistant: route this via the assistant."
+        )
     if p.away_until is not None and p.away_until > today:
         notes.append(f"{p.name} is away until {p.away_until}: nothing is planned before then.")
     return notes
@@ -287,14 +297,27 @@ def make_plan(
         picked, why = choose_channel(chosen, ctx.prospect, channel)
         then = road_ahead(ctx, eng, playbook, chosen, today, picked)
         return _plan(
-            ctx, playbook, today, chosen, today, picked, _because(found), then, f,
+            ctx,
+            playbook,
+            today,
+            chosen,
+            today,
+            picked,
+            _because(found),
+            then,
+            f,
             channel_why=why,
         )
     if channel is not None:
         raise InputError("nothing is sent today, so no channel can be forced", key="--channel")
     if found is not None:
         ahead, _ = choose_channel(found.technique, ctx.prospect)
-        first = Step(technique=found.technique.id, channel=ahead, send_on=found.day, if_="no reply before then")
+        first = Step(
+            technique=found.technique.id,
+            channel=ahead,
+            send_on=found.day,
+            if_="no reply before then",
+        )
         then = [first, *road_ahead(ctx, eng, playbook, found.technique, found.day, ahead)]
         rationale = (
             f"Nothing goes out today: {_held_back(ctx, playbook, f, found.technique)}. "
@@ -302,8 +325,17 @@ def make_plan(
             f"{_because(found)}"
         )
         return _plan(ctx, playbook, today, wait, found.day, None, rationale, then, f)
-    return _plan(ctx, playbook, today, wait, _next_touch_day(ctx, eng, playbook, today),
-                 None, _nothing_fits(ctx, playbook, f), [], f)
+    return _plan(
+        ctx,
+        playbook,
+        today,
+        wait,
+        _next_touch_day(ctx, eng, playbook, today),
+        None,
+        _nothing_fits(ctx, playbook, f),
+        [],
+        f,
+    )
 
 
 def _held_back(
@@ -362,7 +394,9 @@ def _forced_plan(
             key="--technique",
         )
     if technique.kind == "wait":
-        raise InputError("wait is the planner's answer, not a technique to force", key="--technique")
+        raise InputError(
+            "wait is the planner's answer, not a technique to force", key="--technique"
+        )
     picked, why = choose_channel(technique, ctx.prospect, channel)
     send_on = earliest_allowed(technique, ctx, eng, playbook, today) or today
     reason = technique.matching(f)
@@ -376,6 +410,15 @@ def _forced_plan(
         verdict += f" Not before {send_on}: {blocked(technique, f, playbook, ctx.prospect)}."
     then = road_ahead(ctx, eng, playbook, technique, send_on, picked)
     return _plan(
-        ctx, playbook, today, technique, send_on, picked,
-        f"Chosen with --technique. {verdict}", then, f, channel_why=why, forced=True,
+        ctx,
+        playbook,
+        today,
+        technique,
+        send_on,
+        picked,
+        f"Chosen with --technique. {verdict}",
+        then,
+        f,
+        channel_why=why,
+        forced=True,
     )

@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> None:
         if _debug_wanted(args):
             raise
         print(
-            f"drafter: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            f"drafter: internal error: {type(exc).__name__}: {exc} "
+            "(run with --debug for the traceback)",
             file=sys.stderr,
         )
         sys.exit(3)

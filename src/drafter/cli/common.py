@@ -19,18 +19,30 @@ from drafter.settings import Settings, load_settings
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the contract's shape).")]
 TodayOpt = Annotated[
     str | None,
-    typer.Option("--today", metavar="YYYY-MM-DD", help="The day to plan for (overrides the context and the clock)."),
+    typer.Option(
+        "--today",
+        metavar="YYYY-MM-DD",
+        help="The day to plan for (overrides the context and the clock).",
+    ),
 ]
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", help="A drafter.toml to use (default: ./drafter.toml, or $DRAFTER_CONFIG)."),
+    typer.Option(
+        "--config", help="A drafter.toml to use (default: ./drafter.toml, or $DRAFTER_CONFIG)."
+    ),
 ]
 PlaybookOpt = Annotated[
     Path | None,
-    typer.Option("--playbook", help="Your team's playbook folder (default: the built-in one, or $DRAFTER_PLAYBOOK)."),
+    typer.Option(
+        "--playbook",
+        help="Your team's playbook folder (default: the built-in one, or $DRAFTER_PLAYBOOK).",
+    ),
 ]
 ContextArg = Annotated[
-    str, typer.Argument(metavar="CONTEXT", help="Deal context: a .json/.yaml/.yml file, or - for JSON on stdin.")
+    str,
+    typer.Argument(
+        metavar="CONTEXT", help="Deal context: a .json/.yaml/.yml file, or - for JSON on stdin."
+    ),
 ]
 
 
@@ -51,7 +63,9 @@ class Loaded:
     today: dt.date
 
 
-def load_settings_and_playbook(config: Path | None, playbook: Path | None) -> tuple[Settings, Playbook]:
+def load_settings_and_playbook(
+    config: Path | None, playbook: Path | None
+) -> tuple[Settings, Playbook]:
     settings = load_settings(config).with_overrides(playbook=playbook)
     return settings, load_playbook(settings.playbook)
 

@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from drafter.cli.common import ConfigOpt, ContextArg, JsonOpt, PlaybookOpt, TodayOpt, load_all, print_json
+from drafter.cli.common import (
+    ConfigOpt,
+    ContextArg,
+    JsonOpt,
+    PlaybookOpt,
+    TodayOpt,
+    load_all,
+    print_json,
+)
 from drafter.cli.plan import ChannelOpt, TechniqueOpt
 
 
@@ -39,7 +47,9 @@ def draft_command(
 
     loaded = load_all(context, today, config, playbook)
     settings = loaded.settings.with_overrides(model=model)
-    plan = make_plan(loaded.ctx, loaded.playbook, loaded.today, technique=technique, channel=channel)
+    plan = make_plan(
+        loaded.ctx, loaded.playbook, loaded.today, technique=technique, channel=channel
+    )
     if settings.llm_configured and not offline:
         typer.echo(
             "drafter: note: LLM drafting is not built yet; using the offline templates.", err=True
@@ -49,7 +59,10 @@ def draft_command(
     report = None
     if draft is not None:
         report = check_message(
-            draft.body, channel=draft.channel, technique=draft.technique, subject=draft.subject,
+            draft.body,
+            channel=draft.channel,
+            technique=draft.technique,
+            subject=draft.subject,
             settings=settings.check,
         )
     if json_out:

@@ -6,11 +6,20 @@ from typing import Annotated
 
 import typer
 
-from drafter.cli.common import ConfigOpt, ContextArg, JsonOpt, PlaybookOpt, TodayOpt, load_all, print_json
+from drafter.cli.common import (
+    ConfigOpt,
+    ContextArg,
+    JsonOpt,
+    PlaybookOpt,
+    TodayOpt,
+    load_all,
+    print_json,
+)
 from drafter.context import Channel
 
 TechniqueOpt = Annotated[
-    str | None, typer.Option("--technique", help="Force a technique id (see `drafter playbook list`).")
+    str | None,
+    typer.Option("--technique", help="Force a technique id (see `drafter playbook list`)."),
 ]
 ChannelOpt = Annotated[Channel | None, typer.Option("--channel", help="Force the channel.")]
 
@@ -32,7 +41,9 @@ def plan_command(
     from drafter.selector import make_plan
 
     loaded = load_all(context, today, config, playbook)
-    result = make_plan(loaded.ctx, loaded.playbook, loaded.today, technique=technique, channel=channel)
+    result = make_plan(
+        loaded.ctx, loaded.playbook, loaded.today, technique=technique, channel=channel
+    )
     if json_out:
         print_json(result.to_json())
     else:

@@ -6,10 +6,19 @@ from typing import Annotated
 
 import typer
 
-from drafter.cli.common import ConfigOpt, JsonOpt, PlaybookOpt, load_settings_and_playbook, print_json
+from drafter.cli.common import (
+    ConfigOpt,
+    JsonOpt,
+    PlaybookOpt,
+    load_settings_and_playbook,
+    print_json,
+)
 
 app = typer.Typer(
-    help="The techniques, their sources and conditions.\n\nExample: drafter playbook show rescue_call",
+    help=(
+        "The techniques, their sources and conditions.\n\n"
+        "Example: drafter playbook show rescue_call"
+    ),
     no_args_is_help=True,
 )
 

@@ -56,9 +56,14 @@ def plan_text(plan: Plan) -> str:
     if plan.alternatives:
         lines += ["", "Not chosen (the nearest):"]
         for alt in plan.alternatives[:SHOWN_ALTERNATIVES]:
-            lines.append(textwrap.fill(
-                f"- {alt.technique}: {alt.why}", WIDTH, initial_indent="  ", subsequent_indent="    "
-            ))
+            lines.append(
+                textwrap.fill(
+                    f"- {alt.technique}: {alt.why}",
+                    WIDTH,
+                    initial_indent="  ",
+                    subsequent_indent="    ",
+                )
+            )
     return "\n".join(lines)
 
 

@@ -1,0 +1,109 @@
+"""plan / draft / playbook through the real entry point: shapes and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+EXPECTED = {
+    "best_contact_question": "best_contact_question",
+    "final_approach": "final_approach",
+    "humor_card": "humor_card",
+    "in_person_visit": "in_person_visit",
+    "last_email_nudge": "last_email_nudge",
+    "missed_appointment": "missed_appointment",
+    "move_on": "move_on",
+    "rescue_call": "rescue_call",
+    "should_i_stay_or_go": "should_i_stay_or_go",
+    "wait_away": "wait",
+}
+
+
+def test_examples_cover_every_technique() -> None:
+    assert {p.stem for p in EXAMPLES} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_plan_json_per_example(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "plan", str(example), "--json")
+    assert result.code == 0, result.err
+    plan = json.loads(result.out)
+    assert plan["technique"] == EXPECTED[example.stem]
+    assert plan["send_on"] >= "2026-11-22"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_draft_json_per_example(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "draft", str(example), "--offline", "--json")
+    assert result.code == 0, (result.out, result.err)  # our own templates pass our own rules
+    record = json.loads(result.out)
+    assert set(record) == {"plan", "draft", "check"}
+    if record["plan"]["technique"] in ("move_on", "wait"):
+        assert record["draft"] is None and record["check"] is None
+        return
+    draft = record["draft"]
+    assert draft["provider"] == "offline" and draft["model"] is None and draft["usage"] is None
+    assert draft["attempts"] == 1
+    assert draft["technique"] == record["plan"]["technique"]
+    assert (draft["subject"] is not None) == (draft["channel"] == "email")
+    assert record["check"]["ok"] is True
+    assert "Ignore previous instructions" not in draft["body"]
+
+
+def test_draft_human_output_shows_plan_draft_and_check(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "draft", str(ROOT / "examples" / "rescue_call.yaml"), "--offline")
+    assert result.code == 0, result.err
+    assert "The rescue call (rescue_call)" in result.out
+    assert "review the pilot plan with your CFO" in result.out
+    assert "Then, if there is no reply:" in result.out
+
+
+def test_today_option_overrides_the_context(capsys: pytest.CaptureFixture[str]) -> None:
+    example = str(ROOT / "examples" / "final_approach.yaml")
+    result = run_cli(capsys, "plan", example, "--json", "--today", "2026-11-18")
+    assert json.loads(result.out)["technique"] == "wait"  # two days after the last attempt
+
+
+def test_sender_from_config_and_env(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = tmp_path / "ctx.yaml"
+    text = (ROOT / "examples" / "final_approach.yaml").read_text()
+    ctx.write_text("\n".join(line for line in text.splitlines() if not line.startswith("sender:")))
+    (tmp_path / "drafter.toml").write_text(
+        '[sender]\nname = "Sam Okafor"\nphone = "+1 212 555 0147"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DRAFTER_SENDER_COMPANY", "Okafor Freight")
+    result = run_cli(capsys, "draft", str(ctx), "--offline", "--json")
+    body = json.loads(result.out)["draft"]["body"]
+    assert "Sam" in body and "Okafor Freight" in body and "555 0147" in body
+
+
+def test_playbook_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "playbook", "list", "--json")
+    items = json.loads(result.out)
+    assert result.code == 0 and len(items) == 10
+    for item in items:
+        assert {"id", "name", "source", "channels", "reported_response_rate"} <= set(item)
+    shown = json.loads(run_cli(capsys, "playbook", "show", "rescue_call", "--json").out)
+    assert shown["reported_response_rate"] == 0.75
+    assert any(m["id"] == "names_next_step" for m in shown["moves"])
+    human = run_cli(capsys, "playbook", "list")
+    assert "rescue_call" in human.out and "75%" in human.out
+    bad = run_cli(capsys, "playbook", "show", "nope")
+    assert bad.code == 2 and "nope" in bad.err
+
+
+def test_team_playbook_folder_from_env(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRAFTER_PLAYBOOK", str(tmp_path / "missing"))
+    result = run_cli(capsys, "playbook", "list")
+    assert result.code == 2 and "playbook folder not found" in result.err

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from drafter.context import Channel, DealContext, Sender
 from drafter.plan import Plan
 from drafter.playbook import Playbook
+from drafter.selector import make_plan
+from drafter.settings import Settings
+
+if TYPE_CHECKING:
+    from drafter.checker import CheckReport
 
 
 class Usage(BaseModel):
@@ -57,10 +63,51 @@ def offline_draft(
     )
 
 
-def draft_record(plan: Plan, draft: Draft | None, check: Any) -> dict[str, Any]:
-    """The JSON object ``drafter draft --json`` prints."""
-    return {
-        "plan": plan.to_json(),
-        "draft": draft.model_dump(mode="json") if draft else None,
-        "check": check.model_dump(mode="json") if check is not None else None,
-    }
+@dataclass(frozen=True)
+class DraftResult:
+    plan: Plan
+    draft: Draft | None
+    check: CheckReport | None
+
+    @property
+    def ok(self) -> bool:
+        return self.check is None or self.check.ok
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object ``drafter draft --json`` prints."""
+        return {
+            "plan": self.plan.to_json(),
+            "draft": self.draft.model_dump(mode="json") if self.draft else None,
+            "check": self.check.model_dump(mode="json") if self.check is not None else None,
+        }
+
+
+def draft_deal(
+    ctx: DealContext,
+    playbook: Playbook,
+    today: dt.date,
+    settings: Settings,
+    *,
+    technique: str | None = None,
+    channel: Channel | None = None,
+    sender: Sender | None = None,
+) -> DraftResult:
+    """Plan, draft and check one deal. ``sender`` (from flags) wins over the
+    context's sender, which wins over the settings' (env, drafter.toml)."""
+    from drafter.checker import check_message
+
+    plan = make_plan(ctx, playbook, today, technique=technique, channel=channel)
+    who = ctx.sender.merged_over(settings.sender)
+    if sender is not None:
+        who = sender.merged_over(who)
+    draft = offline_draft(ctx, plan, playbook, who, plan.send_on)
+    report = None
+    if draft is not None:
+        report = check_message(
+            draft.body,
+            channel=draft.channel,
+            technique=draft.technique,
+            subject=draft.subject,
+            settings=settings.check,
+        )
+    return DraftResult(plan, draft, report)

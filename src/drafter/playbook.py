@@ -65,7 +65,7 @@ class Condition(_Data):
             raise ValueError("between: the low bound is above the high bound")
         return self
 
-    @property
+    @functools.cached_property
     def operator(self) -> str:
         return next(op for op in _OPERATORS if op in self.model_fields_set)
 

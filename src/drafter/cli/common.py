@@ -46,6 +46,15 @@ ContextArg = Annotated[
 ]
 
 
+SenderNameOpt = Annotated[
+    str | None,
+    typer.Option("--sender-name", help="Your name (else the context, env, drafter.toml)."),
+]
+SenderCompanyOpt = Annotated[str | None, typer.Option("--sender-company", help="Your company.")]
+SenderPhoneOpt = Annotated[str | None, typer.Option("--sender-phone", help="Your callback number.")]
+SenderEmailOpt = Annotated[str | None, typer.Option("--sender-email", help="Your email address.")]
+
+
 def parse_day(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None

@@ -11,6 +11,10 @@ from drafter.cli.common import (
     ContextArg,
     JsonOpt,
     PlaybookOpt,
+    SenderCompanyOpt,
+    SenderEmailOpt,
+    SenderNameOpt,
+    SenderPhoneOpt,
     TodayOpt,
     load_all,
     print_json,
@@ -30,6 +34,10 @@ def draft_command(
     ] = None,
     today: TodayOpt = None,
     json_out: JsonOpt = False,
+    sender_name: SenderNameOpt = None,
+    sender_company: SenderCompanyOpt = None,
+    sender_phone: SenderPhoneOpt = None,
+    sender_email: SenderEmailOpt = None,
     config: ConfigOpt = None,
     playbook: PlaybookOpt = None,
 ) -> None:
@@ -40,40 +48,29 @@ def draft_command(
 
     Example: drafter draft examples/rescue_call.yaml --offline
     """
-    from drafter.checker import check_message
-    from drafter.cli.show import draft_text, plan_text
-    from drafter.drafting import draft_record, offline_draft
-    from drafter.selector import make_plan
+    from drafter.cli.show import draft_result_text
+    from drafter.context import Sender
+    from drafter.drafting import draft_deal
 
     loaded = load_all(context, today, config, playbook)
     settings = loaded.settings.with_overrides(model=model)
-    plan = make_plan(
-        loaded.ctx, loaded.playbook, loaded.today, technique=technique, channel=channel
-    )
     if settings.llm_configured and not offline:
         typer.echo(
             "drafter: note: LLM drafting is not built yet; using the offline templates.", err=True
         )
-    sender = loaded.ctx.sender.merged_over(settings.sender)
-    draft = offline_draft(loaded.ctx, plan, loaded.playbook, sender, plan.send_on)
-    report = None
-    if draft is not None:
-        report = check_message(
-            draft.body,
-            channel=draft.channel,
-            technique=draft.technique,
-            subject=draft.subject,
-            settings=settings.check,
-        )
+    flags = Sender(name=sender_name, company=sender_company, phone=sender_phone, email=sender_email)
+    result = draft_deal(
+        loaded.ctx,
+        loaded.playbook,
+        loaded.today,
+        settings,
+        technique=technique,
+        channel=channel,
+        sender=flags,
+    )
     if json_out:
-        print_json(draft_record(plan, draft, report))
+        print_json(result.to_json())
     else:
-        typer.echo(plan_text(plan))
-        if draft is not None:
-            typer.echo("\n" + draft_text(draft))
-        if report is not None:
-            from drafter.checker import format_report
-
-            typer.echo(format_report(report, "draft"))
-    if report is not None and not report.ok:
+        typer.echo(draft_result_text(result))
+    if not result.ok:
         raise typer.Exit(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from drafter.drafting import Draft
+from drafter.drafting import Draft, DraftResult
 from drafter.plan import Plan
 
 WIDTH = 88
@@ -81,3 +81,14 @@ def draft_text(draft: Draft) -> str:
 def record_lines(record: dict[str, Any], keys: list[str]) -> str:
     width = max(len(k) for k in keys)
     return "\n".join(f"{k.ljust(width)}  {record.get(k)}" for k in keys)
+
+
+def draft_result_text(result: DraftResult) -> str:
+    from drafter.checker import format_report
+
+    parts = [plan_text(result.plan)]
+    if result.draft is not None:
+        parts.append(draft_text(result.draft))
+    if result.check is not None:
+        parts.append(format_report(result.check, "draft"))
+    return "\n\n".join(parts)

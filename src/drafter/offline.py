@@ -123,20 +123,22 @@ def phone_said_clearly(value: str) -> str:
 
 
 def period(days: int) -> str:
-    """A span of days in words: ``a few days``, ``a week or so``, ``two weeks``..."""
+    """A span of days in words, to follow "over the last": ``few days``,
+    ``week or so``, ``two weeks``, ``three weeks``, ``few weeks``, ``couple of
+    months``, ``few months``."""
     if days < 7:
-        return "a few days"
+        return "few days"
     if days <= 10:
-        return "a week or so"
+        return "week or so"
     if days <= 17:
         return "two weeks"
     if days <= 24:
         return "three weeks"
     if days <= 45:
-        return "a few weeks"
+        return "few weeks"
     if days <= 75:
-        return "a couple of months"
-    return "a few months"
+        return "couple of months"
+    return "few months"
 
 
 def thousands(value: float) -> str:
@@ -283,16 +285,29 @@ def _render(env: SandboxedEnvironment, name: str, path: Path, values: dict[str, 
             raise PlaybookError(
                 f"no template for this technique and channel ({name})", path=path
             ) from None
-        raise PlaybookError(f"the template includes a missing file {exc.name!r}", path=path) from None
+        raise PlaybookError(
+            f"the template includes a missing file {exc.name!r}", path=path
+        ) from None
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or str(path)
         raise PlaybookError(
             f"template syntax error at line {exc.lineno}: {exc.message}", path=where
         ) from None
-    except jinja2.TemplateError as exc:  # UndefinedError, SecurityError, ...
+    except jinja2.UndefinedError as exc:
         file, line = _template_line(exc, templates_dir)
-        at = f" at line {line}" if line else ""
-        raise PlaybookError(f"template error{at}: {exc}", path=file or path) from None
+        raise PlaybookError(
+            f"template uses a value that does not exist{_at(line)}: {exc} "
+            "(templates/README.md lists the values a template can use)",
+            path=file or path,
+        ) from None
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
+        # SecurityError, or a helper given the wrong kind of value ({{ best_time | day }}).
+        file, line = _template_line(exc, templates_dir)
+        raise PlaybookError(f"template error{_at(line)}: {exc}", path=file or path) from None
+
+
+def _at(line: int | None) -> str:
+    return f" at line {line}" if line else ""
 
 
 def tidy(text: str) -> str:

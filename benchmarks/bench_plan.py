@@ -27,7 +27,9 @@ def deals(n: int, seed: int = 1) -> list[DealContext]:
         replied = rng.random() < 0.6
         history = {
             "attempts": attempts,
-            "channels_tried": rng.sample(["call", "email", "voicemail", "text"], k=2) if attempts else [],
+            "channels_tried": (
+                rng.sample(["call", "email", "voicemail", "text"], k=2) if attempts else []
+            ),
             "first_attempt": first.isoformat() if attempts else None,
             "last_attempt": last.isoformat() if attempts else None,
             "last_reply": (first - dt.timedelta(days=3)).isoformat() if replied else None,
@@ -57,7 +59,8 @@ def main() -> None:
         technique = make_plan(ctx, playbook, TODAY).technique
         counts[technique] = counts.get(technique, 0) + 1
     elapsed = time.perf_counter() - start
-    print(f"planned {n} deals in {elapsed:.2f} s ({n / elapsed:,.0f} plans/s, {elapsed / n * 1e3:.2f} ms each)")
+    rate = f"{n / elapsed:,.0f} plans/s, {elapsed / n * 1e3:.2f} ms each"
+    print(f"planned {n} deals in {elapsed:.2f} s ({rate})")
     print("techniques:", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 

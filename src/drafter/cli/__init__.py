@@ -34,25 +34,23 @@ app.add_typer(playbook.app, name="playbook")
 
 @app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show tracebacks for errors (or set DRAFTER_DEBUG=1)."
+    ),
 ) -> None:
-    if debug:
-        os.environ["DRAFTER_DEBUG"] = "1"
-
-
-def _debug_wanted(argv: list[str]) -> bool:
-    return "--debug" in argv or os.environ.get("DRAFTER_DEBUG", "") not in ("", "0")
+    """(--debug is read by main() before typer sees the line.)"""
 
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    debug = os.environ.get("DRAFTER_DEBUG", "") not in ("", "0")
     if "--debug" in args:  # accepted anywhere on the line, not only before the command
         args.remove("--debug")
-        os.environ["DRAFTER_DEBUG"] = "1"
+        debug = True
     try:
         app(args=args, prog_name="drafter")
     except DrafterError as exc:
-        if _debug_wanted(args):
+        if debug:
             raise
         print(f"drafter: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
@@ -60,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         print("drafter: interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:
-        if _debug_wanted(args):
+        if debug:
             raise
         print(
             f"drafter: internal error: {type(exc).__name__}: {exc} "

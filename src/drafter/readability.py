@@ -20,24 +20,25 @@ from dataclasses import dataclass
 
 # A word: letters or digits, with inner apostrophes ("don't", "we’re").
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)*")
-# A sentence ends at . ! ? (followed by a space, a closing quote or the end) or
-# at a line break: greetings and sign-offs sit on lines of their own.
-_SENTENCE_END = re.compile(r"[.!?]+(?=[\s\"'”’)]|$)|\n")
+# A sentence: from a letter or digit to . ! ? (followed by a space, a closing
+# quote or the end) or to a line break: greetings and sign-offs sit on lines of
+# their own. Inner dots ("416.555.1212", "e.g.x") do not end one.
+_SENTENCE = re.compile(r"[A-Za-z0-9][^\n.!?]*(?:[.!?]+(?![\s\"'”’)]|$)[^\n.!?]*)*")
+# Numbers of 3+ digits (phone numbers, extensions) are read out digit by digit.
+_NUMBER = re.compile(r"[0-9]{3,}")
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 _SILENT_E = re.compile(r"[^aeiouy]e$")
 _CONSONANT_LE = re.compile(r"[^aeiouy]le$")
 _SILENT_ED = re.compile(r"[^aeiouytd]ed$")
 _SILENT_ES = re.compile(r"[^aeiouyszxhcg]es$")
-# Numbers of 3+ digits (phone numbers, extensions) are read out digit by digit.
-_DIGITS = re.compile(r"[0-9]")
 
 
 @functools.lru_cache(maxsize=65_536)
 def syllables(word: str) -> int:
     """Estimated syllables in one word (heuristic; at least 1)."""
-    w = word.lower().replace("’", "'").split("'")[0]
+    w = word.lower().replace("’", "'").split("'")[0]  # don't -> don, we're -> we
     if not w.isalpha():
-        return max(1, len(w)) if w.isdigit() else 1
+        return 1  # a number reads as one token
     count = len(_VOWEL_GROUPS.findall(w))
     if count > 1 and _SILENT_E.search(w) and not _CONSONANT_LE.search(w):
         count -= 1  # make, hope, before
@@ -46,15 +47,9 @@ def syllables(word: str) -> int:
     return max(1, count)
 
 
-def spoken_words(word: str) -> int:
-    """How many words it takes to say ``word``: digits of long numbers count one each."""
-    if word.isdigit() and len(word) >= 3:
-        return len(word)
-    return 1
-
-
 @dataclass(frozen=True, slots=True)
 class TextStats:
+    vocabulary: frozenset[str]  # the distinct words, lower-cased
     words: int
     spoken_words: int
     sentences: int
@@ -62,6 +57,8 @@ class TextStats:
     characters: int
 
     def seconds(self, words_per_minute: float) -> float:
+        """Estimated speaking time; numbers of 3+ digits (phone numbers) are read
+        out digit by digit, so each digit counts as a word."""
         return self.spoken_words * 60.0 / words_per_minute
 
     @property
@@ -74,12 +71,14 @@ class TextStats:
 
 
 def measure(text: str) -> TextStats:
-    words = WORD.findall(text)
-    sentences = sum(1 for part in _SENTENCE_END.split(text) if WORD.search(part))
+    words = WORD.findall(text.lower())
+    sentences = len(_SENTENCE.findall(text))
+    numbers = _NUMBER.findall(text)
     return TextStats(
+        vocabulary=frozenset(words),
         words=len(words),
-        spoken_words=sum(spoken_words(w) for w in words),
+        spoken_words=len(words) + sum(map(len, numbers)) - len(numbers),
         sentences=max(1, sentences),
-        syllables=sum(syllables(w) for w in words),
+        syllables=sum(map(syllables, words)),
         characters=len(text.strip()),
     )

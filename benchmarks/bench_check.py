@@ -1,0 +1,115 @@
+"""How fast is ``drafter check``?
+
+1. In-process: 10,000 calls of ``check_message`` on typical follow-ups (the
+   messages of tests/data/tone_labelled.yaml of 40-130 words, then of 70-130
+   words, each with its channel, technique and subject), rules loaded once.
+2. Cold start: wall time of ``python -m drafter check - < msg.txt`` (median of
+   several runs), and whether ``openai`` was imported on the way
+   (``python -X importtime``).
+
+Run from the project root:
+
+    .venv/bin/python benchmarks/bench_check.py [--checks 10000] [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "tone_labelled.yaml"
+
+
+def typical_messages(low: int = 40, high: int = 130) -> list[dict[str, Any]]:
+    from drafter.readability import measure
+
+    messages = yaml.safe_load(DATA.read_text(encoding="utf-8"))["messages"]
+    return [m for m in messages if low <= measure(m["body"]).words <= high]
+
+
+def load_once() -> None:
+    from drafter.rules import load_rules
+
+    started = time.perf_counter()
+    load_rules()
+    print(f"rules loaded and compiled once in {(time.perf_counter() - started) * 1000:.0f} ms")
+
+
+def in_process(checks: int, pool: list[dict[str, Any]]) -> None:
+    from drafter.checker import check_message
+    from drafter.context import Channel
+    from drafter.readability import measure
+
+    calls = [(m["body"], Channel(m["channel"]), m.get("technique"), m.get("subject")) for m in pool]
+    words = statistics.mean(measure(m["body"]).words for m in pool)
+    for body, channel, technique, subject in calls:  # warm the per-channel rule selection
+        check_message(body, channel=channel, technique=technique, subject=subject)
+    started = time.perf_counter()
+    for i in range(checks):
+        body, channel, technique, subject = calls[i % len(calls)]
+        check_message(body, channel=channel, technique=technique, subject=subject)
+    elapsed = time.perf_counter() - started
+    print(
+        f"in-process: {checks:,} checks of {len(pool)} typical messages "
+        f"(mean {words:.0f} words) in {elapsed:.2f} s = {elapsed / checks * 1e6:.0f} µs per check"
+    )
+
+
+def cold_start(runs: int) -> None:
+    pool = typical_messages()
+    message = min(pool, key=lambda m: abs(len(m["body"].split()) - 80))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "msg.txt"
+        path.write_text(message["body"], encoding="utf-8")
+        command = [sys.executable, "-m", "drafter", "check", "-", "--channel", message["channel"]]
+        times = []
+        for _ in range(runs):
+            with path.open("rb") as stdin:
+                started = time.perf_counter()
+                subprocess.run(command, stdin=stdin, capture_output=True, cwd=tmp, check=False)
+                times.append(time.perf_counter() - started)
+        with path.open("rb") as stdin:
+            traced = subprocess.run(
+                [sys.executable, "-X", "importtime", *command[1:]],
+                stdin=stdin,
+                capture_output=True,
+                cwd=tmp,
+                check=False,
+            )
+    imported = traced.stderr.decode("utf-8", "replace")
+    modules = {line.rsplit("|", 1)[-1].strip() for line in imported.splitlines() if "|" in line}
+    heavy = sorted(m for m in modules if m.split(".")[0] in ("openai", "httpx", "tiktoken"))
+    print(
+        f"cold start: python -m drafter check - < msg.txt ({len(message['body'].split())} words, "
+        f"--channel {message['channel']}): median {statistics.median(times) * 1000:.0f} ms "
+        f"over {runs} runs (min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms)"
+    )
+    print(
+        f"imported openai: {'yes' if 'openai' in modules else 'no'}"
+        + (f" ({heavy})" if heavy else "")
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--checks", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]} on {sys.platform}")
+    load_once()
+    in_process(args.checks, typical_messages())
+    in_process(args.checks, typical_messages(70, 130))
+    cold_start(args.runs)
+
+
+if __name__ == "__main__":
+    main()

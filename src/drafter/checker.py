@@ -1,0 +1,249 @@
+"""Checking a message against the tone rules: a pure function of its inputs.
+
+:func:`check_message` runs the rules of :mod:`drafter.rules` (and, when the
+technique is given, that technique's required moves) over the body and the
+subject, and returns a :class:`CheckReport` whose ``model_dump(mode="json")``
+is the contract's ``check`` shape. Offsets are character offsets (Python
+string indices) into the body, or into the subject for a violation with
+``field == "subject"``; a violation about the whole text (a length, the
+reading grade, a missing move) has ``start == end == 0`` and an empty excerpt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from drafter.context import Channel
+from drafter.errors import InputError
+from drafter.rules import LEVEL_RANK, Compiled, Finding, Part, Prepared, Rule, RuleSet, load_rules
+from drafter.settings import CheckSettings, Level
+
+_DEFAULT_SETTINGS = CheckSettings()
+_STRAIGHT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+class _Report(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Violation(_Report):
+    rule: str
+    severity: Level
+    message: str
+    start: int
+    end: int
+    excerpt: str
+    suggestion: str | None
+    field: Part = "body"  # which text start/end point into
+    line: int = 1  # 1-based, of start in that text
+    column: int = 1
+
+
+class Stats(_Report):
+    words: int
+    est_seconds: float
+    reading_grade: float
+
+
+class CheckReport(_Report):
+    ok: bool
+    violations: list[Violation]
+    stats: Stats
+
+    @model_validator(mode="after")
+    def _ok_means_no_error(self) -> CheckReport:
+        if self.ok == any(v.severity == "error" for v in self.violations):
+            raise ValueError("ok must be false exactly when an error-level violation is present")
+        return self
+
+    def count(self, severity: Level) -> int:
+        return sum(1 for v in self.violations if v.severity == severity)
+
+
+def _channel(value: Channel | str | None) -> Channel | None:
+    if value is None or isinstance(value, Channel):
+        return value
+    try:
+        return Channel(value)
+    except ValueError:
+        known = ", ".join(c.value for c in Channel)
+        raise InputError(f"unknown channel {value!r}; known: {known}", key="channel") from None
+
+
+def _validate(rules: RuleSet, technique: str | None, settings: CheckSettings) -> None:
+    if technique is not None and technique not in rules.techniques:
+        known = ", ".join(sorted(rules.techniques))
+        raise InputError(f"unknown technique {technique!r}; known: {known}", key="technique")
+    for rule_id in settings.disable:
+        if not rules.knows(rule_id):
+            import difflib
+
+            close = difflib.get_close_matches(rule_id, sorted(rules.ids), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise InputError(f"unknown rule id {rule_id!r}{hint}", key="check.disable")
+
+
+def _disabled(rule_id: str, disable: Iterable[str]) -> bool:
+    return any(rule_id == d or rule_id.startswith(d + ":") for d in disable)
+
+
+def _allowed_spans(text: str, allow: list[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for phrase in allow:
+        if phrase.strip():
+            spans += [m.span() for m in re.finditer(re.escape(phrase.strip()), text, re.I)]
+    return spans
+
+
+def _is_allowed(f: Finding, spans: list[tuple[int, int]]) -> bool:
+    """A flagged span inside an allowed phrase, or one that contains it."""
+    if f.start == f.end:
+        return False
+    return any((s <= f.start and f.end <= e) or (f.start <= s and e <= f.end) for s, e in spans)
+
+
+def _outermost(found: list[tuple[Rule, Finding]]) -> list[tuple[Rule, Finding]]:
+    """One finding per passage: drop a finding that lies within the span of an
+    at least as severe finding of another rule (``URGENT`` is fake urgency, not
+    also shouting; ``!!!`` is doubled punctuation, not also too many ``!``)."""
+    ranked = sorted(found, key=lambda rf: (-LEVEL_RANK[rf[0].level], rf[1].start - rf[1].end))
+    kept: list[tuple[Rule, Finding]] = []
+    for rule, f in ranked:
+        inside = f.end > f.start and any(
+            g.part == f.part and g.start <= f.start and f.end <= g.end and other is not rule
+            for other, g in kept
+            if g.end > g.start
+        )
+        if not inside:
+            kept.append((rule, f))
+    return kept
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _findings(
+    active: Compiled, prepared: dict[Part, Prepared], wpm: float
+) -> list[tuple[Rule, Finding]]:
+    found: list[tuple[Rule, Finding]] = []
+    for part, t in prepared.items():
+        if t.text:
+            for rule, matcher in active:
+                if part in matcher.parts and not matcher.idle(t):
+                    found += ((rule, f) for f in matcher.find(part, t, wpm))
+    return found
+
+
+def check_message(
+    body: str,
+    *,
+    channel: Channel | None = None,
+    technique: str | None = None,
+    subject: str | None = None,
+    rules: RuleSet | None = None,
+    settings: CheckSettings | None = None,
+) -> CheckReport:
+    """Check one message against the tone rules.
+
+    ``channel`` and ``technique`` select the rules that apply (a rule scoped to
+    a channel or technique is skipped when that is not given); the technique's
+    required moves are checked only when it is given. ``rules`` defaults to the
+    built-in playbook's (:func:`drafter.rules.load_rules`); ``settings`` may
+    disable rule ids (``move`` or ``move:<technique>`` disable a group of move
+    rules), allow phrases that are then never flagged, and hide levels below
+    ``min_level``. Raises :class:`drafter.errors.InputError` for an unknown
+    channel, technique or disabled rule id.
+    """
+    ruleset = rules if rules is not None else load_rules()
+    settings = settings if settings is not None else _DEFAULT_SETTINGS
+    channel = _channel(channel)
+    _validate(ruleset, technique, settings)
+
+    originals: dict[Part, str] = {"body": body}
+    if subject:
+        originals["subject"] = subject
+    # Rules see straight quotes ("don’t" matches "don't"); offsets are unchanged.
+    prepared = {
+        part: ruleset.prepare(text.translate(_STRAIGHT)) for part, text in originals.items()
+    }
+    wpm = ruleset.words_per_minute
+
+    found = _findings(ruleset.select(channel, technique), prepared, wpm)
+    searched = tuple(prepared.values())
+    for move, matcher in ruleset.moves(technique, channel):
+        missing = matcher.missing(searched)
+        if missing is not None:
+            found.append((move, missing))
+
+    floor = LEVEL_RANK[settings.min_level]
+    allow = {part: _allowed_spans(t.text, settings.allow) for part, t in prepared.items()}
+    shown = [
+        (rule, f)
+        for rule, f in found
+        if LEVEL_RANK[rule.level] >= floor
+        and not _disabled(rule.id, settings.disable)
+        and not (allow[f.part] and _is_allowed(f, allow[f.part]))
+    ]
+    violations = [_violation(rule, f, originals[f.part]) for rule, f in _outermost(shown)]
+    violations.sort(key=lambda v: (v.field != "subject", v.start, -LEVEL_RANK[v.severity]))
+    stats = prepared["body"].stats
+    return CheckReport(
+        ok=not any(v.severity == "error" for v in violations),
+        violations=violations,
+        stats=Stats(
+            words=stats.words,
+            est_seconds=round(stats.seconds(wpm), 1),
+            reading_grade=round(stats.grade, 1),
+        ),
+    )
+
+
+def _violation(rule: Rule, f: Finding, text: str) -> Violation:
+    line, column = _position(text, f.start)
+    return Violation(
+        rule=rule.id,
+        severity=rule.level,
+        message=f.message,
+        start=f.start,
+        end=f.end,
+        excerpt=text[f.start : f.end],
+        suggestion=f.suggestion,
+        field=f.part,
+        line=line,
+        column=column,
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def format_report(report: CheckReport, name: str = "<stdin>") -> str:
+    """Human output: ``name:line:col  level  rule  message``, the excerpt and
+    suggestion indented below, then a one-line summary. A subject violation is
+    placed as ``name:subject:col``."""
+    lines: list[str] = []
+    for v in report.violations:
+        where = (
+            f"{name}:subject:{v.column}" if v.field == "subject" else f"{name}:{v.line}:{v.column}"
+        )
+        lines.append(f"{where}  {v.severity}  {v.rule}  {v.message}")
+        if v.excerpt:
+            lines.append(f"    | {v.excerpt}")
+        if v.suggestion:
+            lines.append(f"    suggestion: {v.suggestion}")
+    s = report.stats
+    verdict: Literal["ok", "fails"] = "ok" if report.ok else "fails"
+    lines.append(
+        f"{name}: {verdict}: {_plural(report.count('error'), 'error')}, "
+        f"{_plural(report.count('warning'), 'warning')}, "
+        f"{_plural(report.count('suggestion'), 'suggestion')} "
+        f"({s.words} words, ~{s.est_seconds:g} s spoken, grade {s.reading_grade:g})"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,158 @@
+"""``drafter check``: lint a message against the tone rules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from drafter.cli.common import ConfigOpt, JsonOpt, PlaybookOpt, print_json
+from drafter.context import Channel
+from drafter.errors import InputError
+
+LEVELS = ("error", "warning", "suggestion")
+
+FileArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="[FILE|-]", help="The message: a UTF-8 text file, or - (the default) for stdin."
+    ),
+]
+ChannelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--channel",
+        metavar="CHANNEL",
+        help="email, voicemail, text, letter, linkedin, call or meeting: selects the length rules.",
+    ),
+]
+TechniqueOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--technique",
+        metavar="ID",
+        help="The playbook technique (see `drafter playbook list`): checks its required moves.",
+    ),
+]
+SubjectOpt = Annotated[
+    str | None, typer.Option("--subject", help="The email's subject line, checked too.")
+]
+DisableOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--disable",
+        metavar="RULE",
+        help="Switch a rule id off (repeatable); `move` or `move:ID` switches off required moves.",
+    ),
+]
+AllowOpt = Annotated[
+    list[str] | None,
+    typer.Option("--allow", metavar="PHRASE", help="A phrase never flagged (repeatable)."),
+]
+MinLevelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--min-level",
+        metavar="LEVEL",
+        help="Hide violations below this level: error, warning or suggestion (the default).",
+    ),
+]
+
+
+def check_command(
+    file: FileArg = "-",
+    channel: ChannelOpt = None,
+    technique: TechniqueOpt = None,
+    subject: SubjectOpt = None,
+    json_out: JsonOpt = False,
+    disable: DisableOpt = None,
+    allow: AllowOpt = None,
+    min_level: MinLevelOpt = None,
+    config: ConfigOpt = None,
+    playbook: PlaybookOpt = None,
+) -> None:
+    """Lint a message against the tone rules, the way Vale or proselint lint prose.
+
+    Prints `file:line:col  level  rule  message` for each violation, or the
+    contract's JSON with --json. Exit 0 when there is no error-level violation,
+    1 when there is, 2 on bad input. drafter.toml's check table sets the same
+    (disable, allow, min_level).
+
+    Example: drafter check followup.txt --channel email --technique final_approach
+
+    Example: echo "Just checking in!!" | drafter check - --channel text --json
+    """
+    from drafter.checker import check_message, format_report
+    from drafter.rules import load_rules
+    from drafter.settings import CheckSettings, load_settings
+
+    if min_level is not None and min_level not in LEVELS:
+        raise InputError(
+            f"unknown level {min_level!r}; use one of {', '.join(LEVELS)}", key="--min-level"
+        )
+    settings = load_settings(config).with_overrides(playbook=playbook)
+    check = settings.check
+    options = CheckSettings(
+        disable=[*check.disable, *(disable or [])],
+        allow=[*check.allow, *(allow or [])],
+        min_level=min_level or check.min_level,
+    )
+    rules = load_rules(settings.playbook)
+    body, name = _read_message(file)
+    report = check_message(
+        body,
+        channel=_channel(channel),
+        technique=_technique(technique, rules.techniques),
+        subject=subject,
+        rules=rules,
+        settings=options,
+    )
+    if json_out:
+        print_json(report.model_dump(mode="json"))
+    else:
+        typer.echo(format_report(report, name))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _read_message(file: str) -> tuple[str, str]:
+    """The message text and the name to show for it."""
+    if file == "-":
+        text, name = sys.stdin.read(), "<stdin>"
+    else:
+        name = file
+        try:
+            text = Path(file).read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise InputError("no such file", path=file) from None
+        except IsADirectoryError:
+            raise InputError("is a directory, not a file", path=file) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=file
+            ) from None
+        except OSError as exc:
+            raise InputError(exc.strerror or str(exc), path=file) from None
+    if not text.strip():
+        raise InputError("the message is empty", path=name)
+    return text, name
+
+
+def _channel(value: str | None) -> Channel | None:
+    if value is None:
+        return None
+    try:
+        return Channel(value.lower())
+    except ValueError:
+        known = ", ".join(c.value for c in Channel)
+        raise InputError(f"unknown channel {value!r}; known: {known}", key="--channel") from None
+
+
+def _technique(value: str | None, known: frozenset[str]) -> str | None:
+    if value is not None and value not in known:
+        raise InputError(
+            f"unknown technique {value!r}; known: {', '.join(sorted(known))}", key="--technique"
+        )
+    return value

@@ -1,0 +1,911 @@
+"""Tone rules as data: ``playbook/rules/*.yaml``, validated strictly.
+
+Each file holds a list of ``rules``; each rule has a ``type`` in the spirit of
+Vale's rule types (docs/checking.md describes every key):
+
+- ``existence``: phrases (case-insensitive regexes) that should not appear;
+- ``substitution``: phrases with a suggested replacement each;
+- ``occurrence``: at most ``max`` matches of some tokens (``!``, ``?``, calls to action);
+- ``shouting``: all-caps words that are not known acronyms;
+- ``length``: a limit on words, characters or spoken seconds of the body or subject;
+- ``readability``: a Flesch-Kincaid grade limit, above a minimum length.
+
+Every technique's ``moves`` (``playbook/techniques/*.yaml``) become rules too,
+with ids ``move:<technique>:<move>``: a move none of whose patterns matches the
+subject or body is reported at the move's level.
+
+Rules say which channels and techniques they apply to (empty: all) and which
+they exclude. A rule limited to some channels or techniques applies only when
+the channel or technique is known and listed; an exclusion applies only when
+it is known. A typo anywhere (an unknown key, level, channel or technique, a
+regex that does not compile, a duplicate id) fails loudly with the file and key.
+
+Rules are compiled once into matchers (:class:`RuleSet`). A phrase rule is only
+scanned when the message contains one of the words its regexes cannot match
+without (worked out from the regexes themselves, see :func:`required_words`):
+most rules are skipped on most messages, which keeps a check well under a
+millisecond.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from drafter.context import Channel
+from drafter.errors import PlaybookError
+from drafter.loading import read_data, validate
+from drafter.readability import TextStats, measure
+from drafter.settings import Level
+
+Part = Literal["body", "subject"]
+LEVEL_RANK: dict[str, int] = {"suggestion": 0, "warning": 1, "error": 2}
+RULE_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One place (or, with ``start == end == 0``, the whole part) a rule objects to."""
+
+    part: Part
+    start: int
+    end: int
+    message: str
+    suggestion: str | None
+
+
+def _check_patterns(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from None
+    return patterns
+
+
+Patterns = Annotated[list[str], AfterValidator(_check_patterns)]
+
+
+def _fill(template: str, values: Mapping[str, object]) -> str:
+    return template.format_map(values) if "{" in template else template
+
+
+_uids = itertools.count()
+
+
+def _wordish(ch: str) -> bool:
+    return ch.isalnum() or ch in "_'"
+
+
+def _lowered(pattern: str) -> re.Pattern[str] | None:
+    """``pattern`` with its literals lower-cased, for matching lower-cased text
+    case-sensitively: unlike ``re.IGNORECASE``, that lets ``re`` skip ahead to a
+    literal prefix, which is several times faster. Escapes are kept as they are."""
+    source = re.sub(
+        r"\\.|[^\\]+", lambda m: m.group() if m.group()[0] == "\\" else m.group().lower(), pattern
+    )
+    try:
+        return re.compile(source)
+    except re.error:
+        return None
+
+
+class Token:
+    """One regex of a rule, compiled once.
+
+    Whole-word tokens must not touch a letter, digit, ``_`` or apostrophe on
+    either side; the left side is checked here rather than with a lookbehind,
+    which would stop ``re`` from skipping ahead to the token's first letters.
+    """
+
+    __slots__ = ("exact", "fast", "left", "literals", "needs", "uid")
+
+    def __init__(self, pattern: str, *, case_sensitive: bool, whole_words: bool) -> None:
+        source = f"(?:{pattern})" + (r"(?![\w'])" if whole_words else "")
+        self.uid = next(_uids)
+        self.left = whole_words
+        self.exact = re.compile(source, 0 if case_sensitive else re.IGNORECASE)
+        self.fast = None if case_sensitive else _lowered(source)
+        self.needs = required_words(pattern, whole_words=whole_words)
+        # Without a required word, a required piece of text (any case) still saves scans.
+        self.literals = None if self.needs is not None else required_text(pattern)
+
+    def possible(self, t: Prepared) -> bool:
+        """False when ``t`` lacks what every match needs (a word, or a piece of text)."""
+        if self.needs is not None:
+            return self.uid in t.active
+        if self.literals is None or t.lower is None:
+            return True
+        lower = t.lower
+        return any(piece in lower for piece in self.literals)
+
+    def spans(self, t: Prepared) -> Iterator[tuple[int, int]]:
+        """Where the token matches (non-overlapping), if it possibly can."""
+        return self.scan(t) if self.possible(t) else iter(())
+
+    def scan(self, t: Prepared) -> Iterator[tuple[int, int]]:
+        """Where the token matches (non-overlapping)."""
+        if self.fast is not None and t.lower is not None:
+            regex, text = self.fast, t.lower
+        else:
+            regex, text = self.exact, t.text
+        pos = 0
+        while (m := regex.search(text, pos)) is not None:
+            start, end = m.span()
+            if self.left and start > 0 and _wordish(text[start - 1]):
+                pos = start + 1
+                continue
+            if end > start:
+                yield start, end
+            pos = max(end, start + 1)
+
+
+def _tokens(patterns: Sequence[str], case_sensitive: bool, whole_words: bool) -> tuple[Token, ...]:
+    return tuple(Token(p, case_sensitive=case_sensitive, whole_words=whole_words) for p in patterns)
+
+
+def _leftmost_longest(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Overlapping matches of one rule are reported once: the leftmost, then longest."""
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    kept: list[tuple[int, int, int]] = []
+    for span in spans:
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A text ready for the matchers (see :meth:`RuleSet.prepare`)."""
+
+    text: str  # curly quotes straightened
+    lower: str | None  # text.lower(), unless that changed its length
+    stats: TextStats
+    active: frozenset[int]  # uids of the tokens whose required words are present
+
+
+# ---------------------------------------------------------------------------
+# Matchers: a rule compiled once.
+
+
+class Matcher:
+    __slots__ = ("always", "index", "message", "parts", "suggestion", "tokens", "words_only")
+
+    def __init__(self, rule: Rule, tokens: tuple[Token, ...] = ()) -> None:
+        self.parts = frozenset(rule.parts)
+        self.message = rule.message
+        self.suggestion = rule.suggestion
+        self.tokens = tokens
+        # Tokens without a required word, and the others by uid (see Prepared.active).
+        self.always = tuple(i for i, tok in enumerate(tokens) if tok.needs is None)
+        self.index = {tok.uid: i for i, tok in enumerate(tokens) if tok.needs is not None}
+        # Nothing to do unless one of the required words is present.
+        self.words_only = bool(tokens) and not self.always
+
+    def idle(self, t: Prepared) -> bool:
+        """True when no token of this matcher can match ``t`` (a quick test)."""
+        return self.words_only and t.active.isdisjoint(self.index)
+
+    def active(self, t: Prepared) -> list[int]:
+        """Indexes of the tokens worth scanning in ``t``, in rule order."""
+        tokens = self.tokens
+        found = [i for i in self.always if tokens[i].possible(t)]
+        if self.index:
+            found += [self.index[uid] for uid in t.active.intersection(self.index)]
+            found.sort()
+        return found
+
+    def finding(self, part: Part, start: int, end: int, **values: object) -> Finding:
+        suggestion = _fill(self.suggestion, values) if self.suggestion else None
+        return Finding(part, start, end, _fill(self.message, values), suggestion)
+
+    def matches(self, t: Prepared) -> list[tuple[int, int, int]]:
+        """(start, end, index of the token) of every token, merged."""
+        tokens = self.tokens
+        found = [(s, e, i) for i in self.active(t) for s, e in tokens[i].scan(t)]
+        return _leftmost_longest(found) if len(found) > 1 else found
+
+    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+        raise NotImplementedError
+
+
+class ExistenceMatcher(Matcher):
+    __slots__ = ("exceptions",)
+
+    def __init__(self, rule: ExistenceRule) -> None:
+        super().__init__(rule, _tokens(rule.tokens, rule.case_sensitive, rule.whole_words))
+        self.exceptions = _tokens(rule.exceptions, False, rule.whole_words)
+
+    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+        found = self.matches(t)
+        if found and self.exceptions:
+            excepted = [span for tok in self.exceptions for span in tok.spans(t)]
+            found = [f for f in found if not any(s < f[1] and f[0] < e for s, e in excepted)]
+        for start, end, _ in found:
+            yield self.finding(part, start, end, match=t.text[start:end])
+
+
+class SubstitutionMatcher(Matcher):
+    __slots__ = ("replacements",)
+
+    def __init__(self, rule: SubstitutionRule) -> None:
+        super().__init__(rule, _tokens(list(rule.swap), rule.case_sensitive, rule.whole_words))
+        self.replacements = tuple(rule.swap.values())
+
+    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+        for start, end, i in self.matches(t):
+            yield self.finding(
+                part, start, end, match=t.text[start:end], replacement=self.replacements[i]
+            )
+
+
+class OccurrenceMatcher(Matcher):
+    __slots__ = ("max",)
+
+    def __init__(self, rule: OccurrenceRule) -> None:
+        super().__init__(rule, _tokens(rule.tokens, rule.case_sensitive, rule.whole_words))
+        self.max = rule.max
+
+    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+        found = self.matches(t)
+        if len(found) > self.max:
+            start, end, _ = found[self.max]
+            yield self.finding(
+                part, start, end, match=t.text[start:end], count=len(found), max=self.max
+            )
+
+
+# All-caps words; the left edge is checked in code (a lookbehind would slow the scan).
+_CAPS_WORD = re.compile(r"[A-Z][A-Z']*[A-Z](?![\w'])")
+
+
+class ShoutingMatcher(Matcher):
+    __slots__ = ("acronyms", "min_letters")
+
+    def __init__(self, rule: ShoutingRule) -> None:
+        super().__init__(rule)
+        self.acronyms = frozenset(rule.exceptions)
+        self.min_letters = rule.min_letters
+
+    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+        text = t.text
+        run: list[re.Match[str]] = []
+        for m in _CAPS_WORD.finditer(text):
+            if m.start() and _wordish(text[m.start() - 1]):
+                continue  # inside a word (McDONALD)
+            if run and not text[run[-1].end() : m.start()].strip(" "):
+                run.append(m)  # "ACT NOW": all-caps words separated by spaces only
+                continue
+            yield from self._shouted(part, text, run)
+            run = [m]
+        yield from self._shouted(part, text, run)
+
+    def _shouted(self, part: Part, text: str, run: list[re.Match[str]]) -> Iterator[Finding]:
+        words = [m.group() for m in run if m.group() not in self.acronyms]
+        if not words:
+            return
+        if len(run) > 1 or any(sum(c.isalpha() for c in w) >= self.min_letters for w in words):
+            start, end = run[0].start(), run[-1].end()
+            yield self.finding(part, start, end, match=text[start:end])
+
+
+class LengthMatcher(Matcher):
+    __slots__ = ("max", "metric", "min")
+
+    def __init__(self, rule: LengthRule) -> None:
+        super().__init__(rule)
+        self.metric, self.max, self.min = rule.metric, rule.max, rule.min
+
+    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+        stats = t.stats
+        if self.metric == "words":
+            value = float(stats.words)
+        elif self.metric == "characters":
+            value = float(stats.characters)
+        else:
+            value = round(stats.seconds(wpm), 1)
+        if self.max is not None and value > self.max:
+            limit = self.max
+        elif self.min is not None and value < self.min and stats.words:
+            limit = self.min
+        else:
+            return
+        yield self.finding(part, 0, 0, value=f"{value:g}", limit=f"{limit:g}", unit=self.metric)
+
+
+class ReadabilityMatcher(Matcher):
+    __slots__ = ("max_grade", "min_words")
+
+    def __init__(self, rule: ReadabilityRule) -> None:
+        super().__init__(rule)
+        self.max_grade, self.min_words = rule.max_grade, rule.min_words
+
+    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+        grade = t.stats.grade
+        if t.stats.words >= self.min_words and grade > self.max_grade:
+            yield self.finding(part, 0, 0, grade=f"{grade:.1f}", max_grade=f"{self.max_grade:g}")
+
+
+class MoveMatcher(Matcher):
+    """A required move: present when any pattern matches the subject or the body."""
+
+    def __init__(self, rule: MoveRule) -> None:
+        super().__init__(rule, _tokens(rule.patterns, False, False))
+
+    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+        raise TypeError("moves are checked with missing()")
+
+    def missing(self, texts: Sequence[Prepared]) -> Finding | None:
+        if any(next(tok.spans(t), None) for tok in self.tokens for t in texts):
+            return None
+        return Finding("body", 0, 0, _fill(self.message, {}), self.suggestion)
+
+
+# ---------------------------------------------------------------------------
+# The rule models (what a rule file may say).
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Rule(_Data):
+    """What every rule has. ``message`` and ``suggestion`` may use the
+    placeholders listed in the rule type's ``fields``."""
+
+    fields: ClassVar[tuple[str, ...]] = ()
+    default_scope: ClassVar[tuple[Part, ...]] = ("body", "subject")
+
+    id: str = Field(pattern=RULE_ID)
+    type: str
+    level: Level
+    message: str = Field(min_length=1)
+    suggestion: str | None = None
+    source: str | None = None
+    rationale: str | None = None
+    channels: list[Channel] = Field(default_factory=list)
+    exclude_channels: list[Channel] = Field(default_factory=list)
+    techniques: list[str] = Field(default_factory=list)
+    exclude_techniques: list[str] = Field(default_factory=list)
+    scope: list[Part] | None = None  # default: the rule type's
+
+    @model_validator(mode="after")
+    def _common(self) -> Rule:
+        if not (self.source or self.rationale):
+            raise ValueError("a rule needs a source or a rationale")
+        sample = dict.fromkeys(self.fields, 0)
+        for key in ("message", "suggestion"):
+            try:
+                _fill(getattr(self, key) or "", sample)
+            except (KeyError, IndexError, ValueError) as exc:
+                allowed = ", ".join("{" + f + "}" for f in self.fields) or "none"
+                raise ValueError(
+                    f"{key}: unknown placeholder {exc} (this rule type allows: {allowed})"
+                ) from None
+        return self
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        return tuple(self.scope) if self.scope is not None else self.default_scope
+
+    def applies(self, channel: Channel | None, technique: str | None) -> bool:
+        if self.channels and channel not in self.channels:
+            return False
+        if channel is not None and channel in self.exclude_channels:
+            return False
+        if self.techniques and technique not in self.techniques:
+            return False
+        return technique is None or technique not in self.exclude_techniques
+
+    def compile(self) -> Matcher:
+        raise NotImplementedError
+
+
+class ExistenceRule(Rule):
+    """Flags every match of any token (regexes, matched as whole words unless
+    ``whole_words: false``); a match overlapping one of ``exceptions`` is not flagged."""
+
+    fields: ClassVar[tuple[str, ...]] = ("match",)
+
+    type: Literal["existence"]
+    tokens: Patterns = Field(min_length=1)
+    exceptions: Patterns = Field(default_factory=list)
+    case_sensitive: bool = False
+    whole_words: bool = True
+
+    def compile(self) -> Matcher:
+        return ExistenceMatcher(self)
+
+
+class SubstitutionRule(Rule):
+    """Like ``existence``, with a replacement for each phrase (``swap``: regex → text)."""
+
+    fields: ClassVar[tuple[str, ...]] = ("match", "replacement")
+
+    type: Literal["substitution"]
+    swap: dict[str, str] = Field(min_length=1)
+    case_sensitive: bool = False
+    whole_words: bool = True
+
+    @field_validator("swap")
+    @classmethod
+    def _swap_patterns(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_patterns(list(value))
+        return value
+
+    def compile(self) -> Matcher:
+        return SubstitutionMatcher(self)
+
+
+class OccurrenceRule(Rule):
+    """At most ``max`` matches of the tokens; reported once, at the first one too many."""
+
+    fields: ClassVar[tuple[str, ...]] = ("match", "count", "max")
+    default_scope: ClassVar[tuple[Part, ...]] = ("body",)
+
+    type: Literal["occurrence"]
+    tokens: Patterns = Field(min_length=1)
+    max: int = Field(ge=0)
+    case_sensitive: bool = False
+    whole_words: bool = False
+
+    def compile(self) -> Matcher:
+        return OccurrenceMatcher(self)
+
+
+class ShoutingRule(Rule):
+    """All-caps words: one of ``min_letters`` or more, or two or more in a row
+    ("ACT NOW"), that are not listed in ``exceptions`` (acronyms, matched exactly)."""
+
+    fields: ClassVar[tuple[str, ...]] = ("match",)
+
+    type: Literal["shouting"]
+    min_letters: int = Field(default=4, ge=2)
+    exceptions: list[str] = Field(default_factory=list)
+
+    def compile(self) -> Matcher:
+        return ShoutingMatcher(self)
+
+
+class LengthRule(Rule):
+    """A limit on ``words``, ``characters`` or spoken ``seconds`` (at the
+    speaking rate the rules data states). Reported for the whole part."""
+
+    fields: ClassVar[tuple[str, ...]] = ("value", "limit", "unit")
+    default_scope: ClassVar[tuple[Part, ...]] = ("body",)
+
+    type: Literal["length"]
+    metric: Literal["words", "characters", "seconds"]
+    max: float | None = Field(default=None, gt=0)
+    min: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _a_limit(self) -> LengthRule:
+        if self.max is None and self.min is None:
+            raise ValueError("a length rule needs max or min")
+        return self
+
+    def compile(self) -> Matcher:
+        return LengthMatcher(self)
+
+
+class ReadabilityRule(Rule):
+    """Flesch-Kincaid grade above ``max_grade``, for texts of ``min_words`` or more."""
+
+    fields: ClassVar[tuple[str, ...]] = ("grade", "max_grade")
+    default_scope: ClassVar[tuple[Part, ...]] = ("body",)
+
+    type: Literal["readability"]
+    max_grade: float = Field(gt=0)
+    min_words: int = Field(default=0, ge=0)
+
+    def compile(self) -> Matcher:
+        return ReadabilityMatcher(self)
+
+
+class MoveRule(Rule):
+    """Built from a technique's ``moves``; not written in rule files."""
+
+    id: str  # move:<technique>:<move>
+    type: Literal["move"]
+    patterns: Patterns
+
+    def compile(self) -> MoveMatcher:
+        return MoveMatcher(self)
+
+
+RULE_TYPES: dict[str, type[Rule]] = {
+    "existence": ExistenceRule,
+    "substitution": SubstitutionRule,
+    "occurrence": OccurrenceRule,
+    "shouting": ShoutingRule,
+    "length": LengthRule,
+    "readability": ReadabilityRule,
+}
+
+
+class RuleFile(_Data):
+    """One ``rules/*.yaml`` file. Exactly one file states ``speaking_rate_wpm``."""
+
+    about: str | None = None
+    speaking_rate_wpm: float | None = Field(default=None, gt=0, le=400)
+    rules: list[Any] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# The compiled set.
+
+Compiled = tuple[tuple[Rule, Matcher], ...]
+
+
+class RuleSet:
+    """The loaded rules, compiled once; ``select`` memoises by channel and technique."""
+
+    def __init__(
+        self,
+        path: Path,
+        rules: Sequence[Rule],
+        moves: Mapping[str, Sequence[MoveRule]],
+        words_per_minute: float,
+    ) -> None:
+        self.path = path
+        self.rules = tuple(rules)
+        self.words_per_minute = words_per_minute
+        self._compiled: Compiled = tuple((r, r.compile()) for r in self.rules)
+        self.matchers: dict[str, Matcher] = {r.id: m for r, m in self._compiled}
+        self._moves = {t: tuple((m, m.compile()) for m in ms) for t, ms in moves.items()}
+        matchers = [m for _, m in self._compiled] + [
+            m for ms in self._moves.values() for _, m in ms
+        ]
+        index: dict[str, set[int]] = {}
+        for matcher in matchers:
+            for token in (*matcher.tokens, *getattr(matcher, "exceptions", ())):
+                for word in token.needs or ():
+                    index.setdefault(word, set()).add(token.uid)
+        self._index = {word: frozenset(uids) for word, uids in index.items()}
+        self.techniques = frozenset(self._moves)
+        self.matchers.update((r.id, m) for ms in self._moves.values() for r, m in ms)
+        self.moves_by_technique = {t: tuple(ms) for t, ms in moves.items()}
+        self.ids = frozenset(r.id for r in self.rules) | frozenset(
+            m.id for ms in moves.values() for m in ms
+        )
+        self._selected: dict[tuple[Channel | None, str | None], Compiled] = {}
+        self._selected_moves: dict[
+            tuple[Channel | None, str], tuple[tuple[MoveRule, MoveMatcher], ...]
+        ] = {}
+
+    def prepare(self, text: str) -> Prepared:
+        """Measure ``text`` (curly quotes already straightened) and note which
+        tokens its words make worth scanning."""
+        stats = measure(text)
+        lower: str | None = text.lower()
+        if lower is not None and len(lower) != len(text):
+            lower = None  # a few characters lower-case to two; match the original
+        index = self._index
+        hits = [index[w] for w in stats.vocabulary if w in index]
+        return Prepared(text=text, lower=lower, stats=stats, active=frozenset().union(*hits))
+
+    def select(self, channel: Channel | None, technique: str | None) -> Compiled:
+        """The file rules that apply to this channel and technique (either may be unknown)."""
+        key = (channel, technique)
+        found = self._selected.get(key)
+        if found is None:
+            found = tuple(rm for rm in self._compiled if rm[0].applies(channel, technique))
+            self._selected[key] = found
+        return found
+
+    def moves(
+        self, technique: str | None, channel: Channel | None
+    ) -> tuple[tuple[MoveRule, MoveMatcher], ...]:
+        """The technique's required moves on this channel (none without a technique)."""
+        if technique is None:
+            return ()
+        key = (channel, technique)
+        found = self._selected_moves.get(key)
+        if found is None:
+            found = tuple(mm for mm in self._moves[technique] if mm[0].applies(channel, technique))
+            self._selected_moves[key] = found
+        return found
+
+    def knows(self, rule_id: str) -> bool:
+        """A rule id, or a prefix of move ids: ``move`` or ``move:<technique>``."""
+        if rule_id in self.ids:
+            return True
+        parts = rule_id.split(":")
+        return parts[0] == "move" and (
+            len(parts) == 1 or (len(parts) == 2 and parts[1] in self._moves)
+        )
+
+
+# ---------------------------------------------------------------------------
+# Loading.
+
+
+def _rule(data: Any, index: int, path: Path) -> Rule:
+    where = f"rules[{index}]"
+    if not isinstance(data, dict):
+        raise PlaybookError("a rule is a mapping of keys", path=path, key=where)
+    kind = data.get("type")
+    model = RULE_TYPES.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        known = ", ".join(RULE_TYPES)
+        problem = "required key is missing" if kind is None else f"unknown rule type {kind!r}"
+        raise PlaybookError(f"{problem}; known: {known}", path=path, key=f"{where}.type")
+    try:
+        return validate(model, data, path=path, error=PlaybookError)
+    except PlaybookError as exc:
+        named = f" (rule {data['id']!r})" if isinstance(data.get("id"), str) else ""
+        key = f"{where}.{exc.key}" if exc.key and exc.key != "(top level)" else where
+        raise PlaybookError(exc.message + named, path=path, key=key) from None
+
+
+def _move_rules(playbook_dir: Path | None) -> dict[str, list[MoveRule]]:
+    from drafter.playbook import load_playbook
+
+    book = load_playbook(playbook_dir)
+    return {
+        technique.id: [
+            MoveRule(
+                id=f"move:{technique.id}:{move.id}",
+                type="move",
+                level=move.level,
+                message=f"Missing a move of {technique.id}: {move.text}".replace("{", "{{").replace(
+                    "}", "}}"
+                ),
+                suggestion=f"Add it, or see `drafter playbook show {technique.id}`.",
+                source=technique.source,
+                rationale=f"technique {technique.id}, move {move.id}",
+                channels=move.channels,
+                techniques=[technique.id],
+                patterns=move.patterns,
+            )
+            for move in technique.moves
+        ]
+        for technique in book.ordered
+    }
+
+
+def _check_references(rule: Rule, index: int, path: Path, techniques: frozenset[str]) -> None:
+    for key in ("techniques", "exclude_techniques"):
+        for i, name in enumerate(getattr(rule, key)):
+            if name not in techniques:
+                raise PlaybookError(
+                    f"unknown technique {name!r} (rule {rule.id!r}); known: "
+                    + ", ".join(sorted(techniques)),
+                    path=path,
+                    key=f"rules[{index}].{key}[{i}]",
+                )
+
+
+@functools.cache
+def _load_rules(playbook_dir: Path | None) -> RuleSet:
+    from drafter.playbook import default_playbook_dir
+
+    moves = _move_rules(playbook_dir)
+    techniques = frozenset(moves)
+    root = (playbook_dir or default_playbook_dir()) / "rules"
+    files = sorted(root.glob("*.yaml"))
+    if not files:
+        raise PlaybookError("no rule files (*.yaml) found", path=root)
+    rules: list[Rule] = []
+    seen: dict[str, Path] = {}
+    rate: tuple[float, Path] | None = None
+    for file in files:
+        spec = validate(
+            RuleFile, read_data(file, error=PlaybookError), path=file, error=PlaybookError
+        )
+        if spec.speaking_rate_wpm is not None:
+            if rate is not None:
+                raise PlaybookError(
+                    f"speaking_rate_wpm is already stated in {rate[1].name}",
+                    path=file,
+                    key="speaking_rate_wpm",
+                )
+            rate = (spec.speaking_rate_wpm, file)
+        for index, data in enumerate(spec.rules):
+            rule = _rule(data, index, file)
+            if rule.id in seen:
+                raise PlaybookError(
+                    f"duplicate rule id {rule.id!r} (also in {seen[rule.id].name})",
+                    path=file,
+                    key=f"rules[{index}].id",
+                )
+            _check_references(rule, index, file, techniques)
+            seen[rule.id] = file
+            rules.append(rule)
+    if rate is None:
+        raise PlaybookError("no rule file states speaking_rate_wpm", path=root)
+    return RuleSet(root, rules, moves, rate[0])
+
+
+def load_rules(playbook_dir: Path | None = None) -> RuleSet:
+    """The rules of a playbook folder (default: the built-in one), loaded once.
+
+    Reads ``<playbook>/rules/*.yaml`` and the techniques' moves; raises
+    :class:`drafter.errors.PlaybookError` naming the file and key on any problem.
+    """
+    return _load_rules(playbook_dir.resolve() if playbook_dir is not None else None)
+
+
+# ---------------------------------------------------------------------------
+# The prefilter: words a regex cannot match without.
+#
+# A word here is what drafter.readability.WORD finds: letters and digits, with
+# inner apostrophes. From a regex's parse tree we take a literal word that is
+# whole (bounded by separators, or by the pattern's edges when it is matched as
+# whole words) on every path; for a group of alternatives, one such word per
+# alternative. If a text's words include none of them, the regex cannot match.
+# Anything the analysis does not understand gives no requirement (the rule is
+# always scanned), so the prefilter can skip work but never a match.
+
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'")
+# Frequent words make poor filters: a requirement without them is preferred.
+_COMMON_WORDS = """a about after again all also am an and any are as at back be because been before
+    but by call can could day did do does email for from get good has have he her here his
+    how i if in into is it just know let like make me meeting message more my need new next
+    no not now of on one only or our out over please see she so some than thank thanks that
+    last don't i'm i've i'll i'd it's you're that's can't won't we're let's
+    the their them then there they this time to today up us very want was way we week well
+    were what when which who why will with work would you your"""
+_COMMON = frozenset(_COMMON_WORDS.split())
+
+
+@dataclass(frozen=True, slots=True)
+class _El:
+    kind: Literal["lit", "sep", "group", "branch", "opt", "opaque"]
+    text: str = ""
+    seqs: tuple[tuple[_El, ...], ...] = ()
+
+
+def _elements(items: Any) -> tuple[_El, ...]:
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    out: list[_El] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            ch = chr(av).lower()
+            if out and out[-1].kind == "lit":
+                out[-1] = _El("lit", out[-1].text + ch)
+            else:
+                out.append(_El("lit", ch))
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            continue  # zero width: what is around it stays adjacent
+        elif op is c.AT and av in (
+            c.AT_BEGINNING,
+            c.AT_BEGINNING_STRING,
+            c.AT_END,
+            c.AT_END_STRING,
+        ):
+            out.append(_El("sep"))  # ^ and $: the edge of the text or a line
+        elif op is c.IN and _separators_only(av, c):
+            out.append(_El("sep"))
+        elif op is c.SUBPATTERN:
+            out.append(_El("group", seqs=(_elements(av[-1]),)))
+        elif op is c.BRANCH:
+            out.append(_El("branch", seqs=tuple(_elements(alt) for alt in av[1])))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, high, inner = av
+            if low == high == 1:
+                out.append(_El("group", seqs=(_elements(inner),)))
+            elif low == 0 and high == 1:
+                out.append(_El("opt", seqs=(_elements(inner),)))
+            else:
+                out.append(_El("opaque"))
+        else:
+            out.append(_El("opaque"))
+    return tuple(out)
+
+
+def _separators_only(members: Any, c: Any) -> bool:
+    chars = []
+    for op, av in members:
+        if op is c.LITERAL:
+            chars.append(chr(av).lower())
+        elif op is c.CATEGORY and av in (c.CATEGORY_SPACE,):
+            chars.append(" ")
+        else:
+            return False
+    return all(ch not in _WORD_CHARS for ch in chars)
+
+
+def _sep_before(seq: tuple[_El, ...], i: int, outer: bool) -> bool:
+    """Is the character just before element ``i`` always a separator?"""
+    if i < 0:
+        return outer
+    el = seq[i]
+    if el.kind == "sep":
+        return True
+    if el.kind == "lit":
+        return el.text[-1] not in _WORD_CHARS
+    before = _sep_before(seq, i - 1, outer)
+    if el.kind in ("group", "branch"):
+        return all(_sep_before(s, len(s) - 1, before) for s in el.seqs)
+    if el.kind == "opt":
+        return before and _sep_before(el.seqs[0], len(el.seqs[0]) - 1, before)
+    return False
+
+
+def _sep_after(seq: tuple[_El, ...], i: int, outer: bool) -> bool:
+    """Is the character just after element ``i - 1`` (at ``i``) always a separator?"""
+    if i >= len(seq):
+        return outer
+    el = seq[i]
+    if el.kind == "sep":
+        return True
+    if el.kind == "lit":
+        return el.text[0] not in _WORD_CHARS
+    after = _sep_after(seq, i + 1, outer)
+    if el.kind in ("group", "branch"):
+        return all(_sep_after(s, 0, after) for s in el.seqs)
+    if el.kind == "opt":
+        return after and _sep_after(el.seqs[0], 0, after)
+    return False
+
+
+def _score(words: frozenset[str]) -> tuple[int, int, int]:
+    return (bool(words & _COMMON), len(words), -min(len(w) for w in words))
+
+
+def _required(seq: tuple[_El, ...], left: bool, right: bool) -> frozenset[str] | None:
+    """The best set of words one of which every match of ``seq`` contains whole."""
+    options: list[frozenset[str]] = []
+    for i, el in enumerate(seq):
+        before, after = _sep_before(seq, i - 1, left), _sep_after(seq, i + 1, right)
+        if el.kind == "lit":
+            for m in re.finditer(r"[a-z0-9']+", el.text):
+                whole_left = m.start() > 0 or before
+                whole_right = m.end() < len(el.text) or after
+                word = m.group().strip("'")
+                if (
+                    whole_left
+                    and whole_right
+                    and word
+                    and "'" not in m.group()[:1] + m.group()[-1:]
+                ):
+                    options.append(frozenset([word]))
+        elif el.kind in ("group", "branch"):
+            alternatives = [_required(s, before, after) for s in el.seqs]
+            if all(a is not None for a in alternatives):
+                options.append(frozenset().union(*(a for a in alternatives if a is not None)))
+    return min(options, key=_score) if options else None
+
+
+def required_words(pattern: str, *, whole_words: bool) -> frozenset[str] | None:
+    """Lower-case words one of which any match of ``pattern`` contains as a whole
+    word, or None if the pattern does not say (then it must always be scanned)."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        return _required(_elements(_parser.parse(pattern).data), whole_words, whole_words)
+    except Exception:  # an unexpected parse tree: no prefilter, never a wrong skip
+        return None
+
+
+def _pieces(seq: tuple[_El, ...]) -> frozenset[str] | None:
+    options: list[frozenset[str]] = []
+    for el in seq:
+        if el.kind == "lit":
+            options.append(frozenset([el.text]))
+        elif el.kind in ("group", "branch"):
+            alternatives = [_pieces(s) for s in el.seqs]
+            if all(a is not None for a in alternatives):
+                options.append(frozenset().union(*(a for a in alternatives if a is not None)))
+    return max(options, key=lambda o: (min(map(len, o)), -len(o))) if options else None
+
+
+def required_text(pattern: str) -> frozenset[str] | None:
+    """Lower-case pieces of text one of which any match of ``pattern`` contains
+    (anywhere, not necessarily as a word), or None if the pattern does not say."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        return _pieces(_elements(_parser.parse(pattern).data))
+    except Exception:
+        return None

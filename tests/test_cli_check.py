@@ -1,0 +1,169 @@
+"""``drafter check`` through the real entry point: exit codes, JSON shape, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_cli
+
+BAD = "Hi Bob,\n\nJust checking in!! Did you get my last email?\n\nDana\n"
+GOOD = "Hi Jon, could we find 15 minutes this week? Thanks, Ana\n"
+
+
+@pytest.fixture(autouse=True)
+def _no_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./drafter.toml
+    for var in ("DRAFTER_CONFIG", "DRAFTER_PLAYBOOK", "DRAFTER_DEBUG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+
+
+def test_clean_message_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "check", "-", "--channel", "email", "--json", stdin=GOOD)
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data == {"ok": True, "violations": [], "stats": data["stats"]}
+    assert set(data["stats"]) == {"words", "est_seconds", "reading_grade"}
+
+
+def test_errors_exit_1_with_the_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(
+        capsys, "check", "--channel", "email", "--json", stdin=BAD
+    )  # FILE omitted: stdin
+    assert result.code == 1
+    data = json.loads(result.out)
+    assert data["ok"] is False
+    first = data["violations"][0]
+    assert {"rule", "severity", "message", "start", "end", "excerpt", "suggestion"} <= set(first)
+    assert first["rule"] == "no-just-checking-in"
+    assert BAD[first["start"] : first["end"]] == first["excerpt"] == "Just checking in"
+
+
+def test_human_output(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "followup.txt"
+    path.write_text(BAD, encoding="utf-8")
+    result = run_cli(capsys, "check", str(path), "--channel", "email")
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert lines[0] == (
+        f"{path}:3:1  error  no-just-checking-in  “Just checking in” gives them nothing new to reply to."
+    )
+    assert lines[1] == "    | Just checking in"
+    assert lines[2].startswith("    suggestion: ")
+    assert lines[-1].startswith(f"{path}: fails: 1 error, 1 warning, 0 suggestions (")
+
+
+def test_disable_and_min_level_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(
+        capsys,
+        "check",
+        "-",
+        "--disable",
+        "no-just-checking-in",
+        "--min-level",
+        "error",
+        "--json",
+        stdin=BAD,
+    )
+    assert result.code == 0, result.out
+    assert json.loads(result.out)["violations"] == []
+
+
+def test_config_file_settings_apply(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "drafter.toml").write_text('[check]\nallow = ["checking in"]\n', encoding="utf-8")
+    result = run_cli(capsys, "check", "-", "--json", stdin=BAD)
+    assert result.code == 0, result.out
+
+
+def test_technique_moves_and_subject(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(
+        capsys,
+        "check",
+        "-",
+        "--channel",
+        "email",
+        "--technique",
+        "last_email_nudge",
+        "--subject",
+        "URGENT",
+        "--json",
+        stdin="Hi Priya, we have a new dashboard.",
+    )
+    assert result.code == 1
+    rules = {(v["rule"], v["field"]) for v in json.loads(result.out)["violations"]}
+    assert ("move:last_email_nudge:asks_if_received", "body") in rules
+    assert ("no-fake-urgency", "subject") in rules
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "words"),
+    [
+        (["missing.txt"], "", "missing.txt: no such file"),
+        (["-", "--channel", "fax"], GOOD, "--channel: unknown channel 'fax'"),
+        (["-", "--technique", "nope"], GOOD, "--technique: unknown technique 'nope'"),
+        (["-", "--min-level", "loud"], GOOD, "--min-level: unknown level 'loud'"),
+        (["-", "--disable", "no-such-rule"], GOOD, "unknown rule id 'no-such-rule'"),
+        (["-"], "  \n", "<stdin>: the message is empty"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], stdin: str, words: str
+) -> None:
+    result = run_cli(capsys, "check", *args, stdin=stdin)
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.count("\n") == 1 and words in result.err
+    assert result.err.startswith("drafter: error: ")
+
+
+def test_not_utf8_is_bad_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Caf\xe9 tomorrow?".encode("latin-1"))
+    result = run_cli(capsys, "check", str(path))
+    assert result.code == 2 and "not UTF-8" in result.err
+
+
+def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "check", "--help")
+    assert result.code == 0
+    assert "Example: drafter check" in result.out
+
+
+def test_check_does_not_import_openai() -> None:
+    code = (
+        "import sys\n"
+        "from drafter.cli import main\n"
+        "try:\n"
+        "    main(['check', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stdin = __import__('io').StringIO('Hi Jon, could we talk this week?')\n"
+        "try:\n"
+        "    main(['check', '-', '--json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('openai' in sys.modules, 'drafter.drafting' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stderr.strip().splitlines()[-1] == "False False", done.stderr
+
+
+def test_module_entry_point_reads_stdin() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "drafter", "check", "-", "--json"],
+        input=BAD,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["ok"] is False

@@ -236,6 +236,7 @@ def test_honesty_and_spacing_hold_for_many_random_deals(playbook: Playbook) -> N
             assert [t for t, _ in sends if t != "wait"] == ["move_on"]
         previous = last if n else None
         for _technique, day in messages:
+            assert day.weekday() < 5, (plan.technique, sends)
             if previous is not None:
                 assert (day - previous).days >= 1
                 if _technique != "missed_appointment":

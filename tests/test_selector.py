@@ -15,6 +15,8 @@ from drafter.playbook import Playbook
 from drafter.selector import make_plan
 from tests.conftest import TODAY, as_summary, make_context, touches
 
+MONDAY = TODAY + dt.timedelta(days=1)
+assert TODAY.weekday() == 6
 NEXT_STEP = {"agreed_next_step": "review the pilot plan with your CFO"}
 
 # (id, stage, touch history, prospect extras, deal extras, expected technique, expected channel)
@@ -176,7 +178,7 @@ def test_selector_picks_the_technique(
     assert plan.send_on >= TODAY
     assert plan.rationale
     if technique not in ("move_on", "wait"):
-        assert plan.send_on == TODAY
+        assert plan.send_on == MONDAY  # TODAY is a Sunday: messages wait for a working day
         assert plan.source == playbook.get(technique).source
 
 
@@ -404,7 +406,24 @@ def test_plan_json_has_the_contract_keys(playbook: Playbook) -> None:
     assert data["then"][0] == {
         "technique": "move_on",
         "channel": None,
-        "send_on": "2026-11-29",
+        "send_on": "2026-11-30",
         "if": "no reply",
     }
     assert all(set(a) == {"technique", "why"} for a in data["alternatives"])
+
+
+def test_messages_go_out_on_working_days(playbook: Playbook) -> None:
+    ctx = make_context(history=_rescue_history(12), deal=NEXT_STEP)
+    plan = make_plan(ctx, playbook, TODAY)  # a Sunday
+    assert (plan.technique, plan.send_on) == ("rescue_call", MONDAY)
+    assert "Sunday is not a working day" in plan.rationale
+    # the honesty window counts from the day the message really goes out
+    assert plan.then[0].send_on == MONDAY + dt.timedelta(days=7)
+    every_day = playbook.model_copy(
+        update={
+            "settings": playbook.settings.model_copy(
+                update={"working_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
+            )
+        }
+    )
+    assert make_plan(ctx, every_day, TODAY).send_on == TODAY

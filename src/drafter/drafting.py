@@ -95,6 +95,7 @@ def draft_deal(
     """Plan, draft and check one deal. ``sender`` (from flags) wins over the
     context's sender, which wins over the settings' (env, drafter.toml)."""
     from drafter.checker import check_message
+    from drafter.rules import load_rules
 
     plan = make_plan(ctx, playbook, today, technique=technique, channel=channel)
     who = ctx.sender.merged_over(settings.sender)
@@ -108,6 +109,7 @@ def draft_deal(
             channel=draft.channel,
             technique=draft.technique,
             subject=draft.subject,
+            rules=load_rules(playbook.path),
             settings=settings.check,
         )
     return DraftResult(plan, draft, report)

@@ -19,25 +19,28 @@ M = TypeVar("M", bound=BaseModel)
 _HIDDEN_LOC_PARTS = {"touches", "summary"}
 
 
-def read_data(path: str | Path, *, error: type[DrafterError] = InputError) -> Any:
-    """Parse a JSON or YAML file (by suffix); ``-`` reads JSON from stdin."""
+def read_text(path: str | Path, *, error: type[DrafterError] = InputError) -> tuple[str, str]:
+    """The text of a UTF-8 file (a BOM is dropped), or of stdin for ``-``, and
+    the name to show for it in messages."""
     name = str(path)
     if name == "-":
-        text, suffix, shown = sys.stdin.read(), ".json", "<stdin>"
-    else:
-        p = Path(path)
-        shown = name
-        try:
-            text = p.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise error("no such file", path=shown) from None
-        except IsADirectoryError:
-            raise error("is a directory, not a file", path=shown) from None
-        except UnicodeDecodeError as exc:
-            raise error(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=shown) from None
-        except OSError as exc:
-            raise error(exc.strerror or str(exc), path=shown) from None
-        suffix = p.suffix.lower()
+        return sys.stdin.read(), "<stdin>"
+    try:
+        return Path(path).read_text(encoding="utf-8-sig"), name
+    except FileNotFoundError:
+        raise error("no such file", path=name) from None
+    except IsADirectoryError:
+        raise error("is a directory, not a file", path=name) from None
+    except UnicodeDecodeError as exc:
+        raise error(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=name) from None
+    except OSError as exc:
+        raise error(exc.strerror or str(exc), path=name) from None
+
+
+def read_data(path: str | Path, *, error: type[DrafterError] = InputError) -> Any:
+    """Parse a JSON or YAML file (by suffix); ``-`` reads JSON from stdin."""
+    text, shown = read_text(path, error=error)
+    suffix = ".json" if str(path) == "-" else Path(path).suffix.lower()
     if suffix in (".yaml", ".yml"):
         try:
             return yaml.safe_load(text)

@@ -8,6 +8,7 @@ editing YAML, and a typo fails loudly with its path.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Mapping
@@ -219,13 +220,27 @@ class Technique(_Data):
         return next((w for w in self.when if not w.failing(facts)), None)
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 class Settings(_Data):
     """Playbook-wide numbers a sales team tunes (``playbook.yaml``)."""
 
     min_days_between_touches: int = Field(ge=1)
+    working_days: list[Weekday] = Field(default=list(WEEKDAYS[:5]), min_length=1)
     horizon_days: int = Field(ge=1, le=366)
     max_steps_ahead: int = Field(ge=1, le=20)
     sources: dict[str, str] = Field(default_factory=dict)
+
+
+def next_working_day(day: dt.date, settings: Settings) -> dt.date:
+    """``day`` itself if it is a working day, else the next one."""
+    for offset in range(7):
+        candidate = day + dt.timedelta(days=offset)
+        if WEEKDAYS[candidate.weekday()] in settings.working_days:
+            return candidate
+    return day
 
 
 class Playbook(_Data):

@@ -34,7 +34,7 @@ from drafter.engagement import (
 )
 from drafter.errors import InputError
 from drafter.plan import Alternative, Plan, Step
-from drafter.playbook import Playbook, Technique, When
+from drafter.playbook import Playbook, Technique, When, next_working_day
 
 _DAY = dt.timedelta(days=1)
 DYNAMIC_FACTS = frozenset(
@@ -211,10 +211,17 @@ def road_ahead(
         upcoming = next_match(ctx, eng, playbook, day + _DAY)
         if upcoming is None:
             break
-        technique, day = upcoming.technique, upcoming.day
+        technique, day = upcoming.technique, _send_day(upcoming.technique, upcoming.day, playbook)
         channel, _ = choose_channel(technique, ctx.prospect)
         steps.append(Step(technique=technique.id, channel=channel, send_on=day, if_="no reply"))
     return steps
+
+
+def _send_day(technique: Technique, day: dt.date, playbook: Playbook) -> dt.date:
+    """Messages go out on working days; stopping needs no working day."""
+    if technique.kind != "message":
+        return day
+    return next_working_day(day, playbook.settings)
 
 
 def _notes(ctx: DealContext, today: dt.date, channel: Channel | None) -> list[str]:
@@ -295,15 +302,19 @@ def make_plan(
     if found is not None and found.day == today:
         chosen = found.technique
         picked, why = choose_channel(chosen, ctx.prospect, channel)
-        then = road_ahead(ctx, eng, playbook, chosen, today, picked)
+        send_on = _send_day(chosen, today, playbook)
+        rationale = _because(found)
+        if send_on != today:
+            rationale += f" {today:%A} is not a working day: send it on {send_on:%A}."
+        then = road_ahead(ctx, eng, playbook, chosen, send_on, picked)
         return _plan(
             ctx,
             playbook,
             today,
             chosen,
-            today,
+            send_on,
             picked,
-            _because(found),
+            rationale,
             then,
             f,
             channel_why=why,
@@ -312,6 +323,12 @@ def make_plan(
         raise InputError("nothing is sent today, so no channel can be forced", key="--channel")
     if found is not None:
         ahead, _ = choose_channel(found.technique, ctx.prospect)
+        found = Match(
+            found.technique,
+            _send_day(found.technique, found.day, playbook),
+            found.reason,
+            found.facts,
+        )
         first = Step(
             technique=found.technique.id,
             channel=ahead,
@@ -398,7 +415,9 @@ def _forced_plan(
             "wait is the planner's answer, not a technique to force", key="--technique"
         )
     picked, why = choose_channel(technique, ctx.prospect, channel)
-    send_on = earliest_allowed(technique, ctx, eng, playbook, today) or today
+    send_on = _send_day(
+        technique, earliest_allowed(technique, ctx, eng, playbook, today) or today, playbook
+    )
     reason = technique.matching(f)
     if reason is not None:
         verdict = f"It fits: {reason.reason}."

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -119,22 +117,9 @@ def check_command(
 
 def _read_message(file: str) -> tuple[str, str]:
     """The message text and the name to show for it."""
-    if file == "-":
-        text, name = sys.stdin.read(), "<stdin>"
-    else:
-        name = file
-        try:
-            text = Path(file).read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise InputError("no such file", path=file) from None
-        except IsADirectoryError:
-            raise InputError("is a directory, not a file", path=file) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=file
-            ) from None
-        except OSError as exc:
-            raise InputError(exc.strerror or str(exc), path=file) from None
+    from drafter.loading import read_text
+
+    text, name = read_text(file)
     if not text.strip():
         raise InputError("the message is empty", path=name)
     return text, name

@@ -4,12 +4,13 @@ one line that names the file and the key."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from drafter.errors import DrafterError, InputError
 
@@ -59,6 +60,19 @@ def read_data(path: str | Path, *, error: type[DrafterError] = InputError) -> An
     raise error(
         f"unsupported file type {suffix or '(none)'!r}: use .json, .yaml or .yml", path=shown
     )
+
+
+def check_patterns(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from None
+    return patterns
+
+
+# A list of regular expressions in a data file, each checked to compile.
+Patterns = Annotated[list[str], AfterValidator(check_patterns)]
 
 
 def error_location(loc: tuple[int | str, ...]) -> str:

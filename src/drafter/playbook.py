@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from drafter.context import Channel
 from drafter.engagement import DATE_FACTS, FACT_LABELS
 from drafter.errors import PlaybookError
-from drafter.loading import read_data, validate
+from drafter.loading import Patterns, read_data, validate
 from drafter.resources import data_dir
 
 _OPERATORS = ("eq", "ne", "in_", "not_in", "gte", "lte", "between", "contains", "not_contains")
@@ -171,18 +170,8 @@ class Move(_Data):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     text: str
     channels: list[Channel] = Field(default_factory=list)  # empty: every channel
-    patterns: list[str] = Field(default_factory=list)  # case-insensitive regexes
+    patterns: Patterns = Field(default_factory=list)  # case-insensitive regexes
     level: Literal["error", "warning", "suggestion"] = "error"
-
-    @field_validator("patterns")
-    @classmethod
-    def _compiles(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from None
-        return value
 
     def applies_to(self, channel: Channel | None) -> bool:
         return not self.channels or channel is None or channel in self.channels

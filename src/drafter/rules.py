@@ -35,13 +35,13 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drafter.context import Channel
 from drafter.errors import PlaybookError
-from drafter.loading import read_data, validate
+from drafter.loading import Patterns, check_patterns, read_data, validate
 from drafter.readability import TextStats, measure
 from drafter.settings import Level
 
@@ -59,18 +59,6 @@ class Finding:
     end: int
     message: str
     suggestion: str | None
-
-
-def _check_patterns(patterns: list[str]) -> list[str]:
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from None
-    return patterns
-
-
-Patterns = Annotated[list[str], AfterValidator(_check_patterns)]
 
 
 def _fill(template: str, values: Mapping[str, object]) -> str:
@@ -437,7 +425,7 @@ class SubstitutionRule(Rule):
     @field_validator("swap")
     @classmethod
     def _swap_patterns(cls, value: dict[str, str]) -> dict[str, str]:
-        _check_patterns(list(value))
+        check_patterns(list(value))
         return value
 
     def compile(self) -> Matcher:

@@ -426,7 +426,8 @@ def _forced_plan(
         unmet = _explain_failing(group, f) if group else "it is never chosen by conditions"
         verdict = f"The playbook would not pick it today ({unmet})."
     if send_on > today:
-        verdict += f" Not before {send_on}: {blocked(technique, f, playbook, ctx.prospect)}."
+        held = blocked(technique, f, playbook, ctx.prospect) or "the next working day"
+        verdict += f" Not before {send_on}: {held}."
     then = road_ahead(ctx, eng, playbook, technique, send_on, picked)
     return _plan(
         ctx,

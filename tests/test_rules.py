@@ -12,15 +12,9 @@ import yaml
 
 from drafter.errors import PlaybookError
 from drafter.playbook import default_playbook_dir
+from drafter.prefilter import required_text, required_words
 from drafter.readability import measure
-from drafter.rules import (
-    ExistenceRule,
-    Prepared,
-    RuleSet,
-    load_rules,
-    required_text,
-    required_words,
-)
+from drafter.rules import ExistenceRule, Prepared, RuleSet, load_rules
 
 GOOD_RULE = {
     "id": "no-foo",

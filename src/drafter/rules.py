@@ -22,7 +22,7 @@ regex that does not compile, a duplicate id) fails loudly with the file and key.
 
 Rules are compiled once into matchers (:class:`RuleSet`). A phrase rule is only
 scanned when the message contains one of the words its regexes cannot match
-without (worked out from the regexes themselves, see :func:`required_words`):
+without (worked out from the regexes themselves, see ``drafter.prefilter``):
 most rules are skipped on most messages, which keeps a check well under a
 millisecond.
 """
@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from drafter.context import Channel
 from drafter.errors import PlaybookError
 from drafter.loading import Patterns, check_patterns, read_data, validate
+from drafter.prefilter import required_text, required_words
 from drafter.readability import TextStats, measure
 from drafter.settings import Level
 
@@ -720,180 +721,3 @@ def load_rules(playbook_dir: Path | None = None) -> RuleSet:
     :class:`drafter.errors.PlaybookError` naming the file and key on any problem.
     """
     return _load_rules(playbook_dir.resolve() if playbook_dir is not None else None)
-
-
-# ---------------------------------------------------------------------------
-# The prefilter: words a regex cannot match without.
-#
-# A word here is what drafter.readability.WORD finds: letters and digits, with
-# inner apostrophes. From a regex's parse tree we take a literal word that is
-# whole (bounded by separators, or by the pattern's edges when it is matched as
-# whole words) on every path; for a group of alternatives, one such word per
-# alternative. If a text's words include none of them, the regex cannot match.
-# Anything the analysis does not understand gives no requirement (the rule is
-# always scanned), so the prefilter can skip work but never a match.
-
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'")
-# Frequent words make poor filters: a requirement without them is preferred.
-_COMMON_WORDS = """a about after again all also am an and any are as at back be because been before
-    but by call can could day did do does email for from get good has have he her here his
-    how i if in into is it just know let like make me meeting message more my need new next
-    no not now of on one only or our out over please see she so some than thank thanks that
-    last don't i'm i've i'll i'd it's you're that's can't won't we're let's
-    the their them then there they this time to today up us very want was way we week well
-    were what when which who why will with work would you your"""
-_COMMON = frozenset(_COMMON_WORDS.split())
-
-
-@dataclass(frozen=True, slots=True)
-class _El:
-    kind: Literal["lit", "sep", "group", "branch", "opt", "opaque"]
-    text: str = ""
-    seqs: tuple[tuple[_El, ...], ...] = ()
-
-
-def _elements(items: Any) -> tuple[_El, ...]:
-    from re import _constants as c  # type: ignore[attr-defined]
-
-    out: list[_El] = []
-    for op, av in items:
-        if op is c.LITERAL:
-            ch = chr(av).lower()
-            if out and out[-1].kind == "lit":
-                out[-1] = _El("lit", out[-1].text + ch)
-            else:
-                out.append(_El("lit", ch))
-        elif op in (c.ASSERT, c.ASSERT_NOT):
-            continue  # zero width: what is around it stays adjacent
-        elif op is c.AT and av in (
-            c.AT_BEGINNING,
-            c.AT_BEGINNING_STRING,
-            c.AT_END,
-            c.AT_END_STRING,
-        ):
-            out.append(_El("sep"))  # ^ and $: the edge of the text or a line
-        elif op is c.IN and _separators_only(av, c):
-            out.append(_El("sep"))
-        elif op is c.SUBPATTERN:
-            out.append(_El("group", seqs=(_elements(av[-1]),)))
-        elif op is c.BRANCH:
-            out.append(_El("branch", seqs=tuple(_elements(alt) for alt in av[1])))
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-            low, high, inner = av
-            if low == high == 1:
-                out.append(_El("group", seqs=(_elements(inner),)))
-            elif low == 0 and high == 1:
-                out.append(_El("opt", seqs=(_elements(inner),)))
-            else:
-                out.append(_El("opaque"))
-        else:
-            out.append(_El("opaque"))
-    return tuple(out)
-
-
-def _separators_only(members: Any, c: Any) -> bool:
-    chars = []
-    for op, av in members:
-        if op is c.LITERAL:
-            chars.append(chr(av).lower())
-        elif op is c.CATEGORY and av in (c.CATEGORY_SPACE,):
-            chars.append(" ")
-        else:
-            return False
-    return all(ch not in _WORD_CHARS for ch in chars)
-
-
-def _sep_before(seq: tuple[_El, ...], i: int, outer: bool) -> bool:
-    """Is the character just before element ``i`` always a separator?"""
-    if i < 0:
-        return outer
-    el = seq[i]
-    if el.kind == "sep":
-        return True
-    if el.kind == "lit":
-        return el.text[-1] not in _WORD_CHARS
-    before = _sep_before(seq, i - 1, outer)
-    if el.kind in ("group", "branch"):
-        return all(_sep_before(s, len(s) - 1, before) for s in el.seqs)
-    if el.kind == "opt":
-        return before and _sep_before(el.seqs[0], len(el.seqs[0]) - 1, before)
-    return False
-
-
-def _sep_after(seq: tuple[_El, ...], i: int, outer: bool) -> bool:
-    """Is the character just after element ``i - 1`` (at ``i``) always a separator?"""
-    if i >= len(seq):
-        return outer
-    el = seq[i]
-    if el.kind == "sep":
-        return True
-    if el.kind == "lit":
-        return el.text[0] not in _WORD_CHARS
-    after = _sep_after(seq, i + 1, outer)
-    if el.kind in ("group", "branch"):
-        return all(_sep_after(s, 0, after) for s in el.seqs)
-    if el.kind == "opt":
-        return after and _sep_after(el.seqs[0], 0, after)
-    return False
-
-
-def _score(words: frozenset[str]) -> tuple[int, int, int]:
-    return (bool(words & _COMMON), len(words), -min(len(w) for w in words))
-
-
-def _required(seq: tuple[_El, ...], left: bool, right: bool) -> frozenset[str] | None:
-    """The best set of words one of which every match of ``seq`` contains whole."""
-    options: list[frozenset[str]] = []
-    for i, el in enumerate(seq):
-        before, after = _sep_before(seq, i - 1, left), _sep_after(seq, i + 1, right)
-        if el.kind == "lit":
-            for m in re.finditer(r"[a-z0-9']+", el.text):
-                whole_left = m.start() > 0 or before
-                whole_right = m.end() < len(el.text) or after
-                word = m.group().strip("'")
-                if (
-                    whole_left
-                    and whole_right
-                    and word
-                    and "'" not in m.group()[:1] + m.group()[-1:]
-                ):
-                    options.append(frozenset([word]))
-        elif el.kind in ("group", "branch"):
-            alternatives = [_required(s, before, after) for s in el.seqs]
-            if all(a is not None for a in alternatives):
-                options.append(frozenset().union(*(a for a in alternatives if a is not None)))
-    return min(options, key=_score) if options else None
-
-
-def required_words(pattern: str, *, whole_words: bool) -> frozenset[str] | None:
-    """Lower-case words one of which any match of ``pattern`` contains as a whole
-    word, or None if the pattern does not say (then it must always be scanned)."""
-    from re import _parser  # type: ignore[attr-defined]
-
-    try:
-        return _required(_elements(_parser.parse(pattern).data), whole_words, whole_words)
-    except Exception:  # an unexpected parse tree: no prefilter, never a wrong skip
-        return None
-
-
-def _pieces(seq: tuple[_El, ...]) -> frozenset[str] | None:
-    options: list[frozenset[str]] = []
-    for el in seq:
-        if el.kind == "lit":
-            options.append(frozenset([el.text]))
-        elif el.kind in ("group", "branch"):
-            alternatives = [_pieces(s) for s in el.seqs]
-            if all(a is not None for a in alternatives):
-                options.append(frozenset().union(*(a for a in alternatives if a is not None)))
-    return max(options, key=lambda o: (min(map(len, o)), -len(o))) if options else None
-
-
-def required_text(pattern: str) -> frozenset[str] | None:
-    """Lower-case pieces of text one of which any match of ``pattern`` contains
-    (anywhere, not necessarily as a word), or None if the pattern does not say."""
-    from re import _parser  # type: ignore[attr-defined]
-
-    try:
-        return _pieces(_elements(_parser.parse(pattern).data))
-    except Exception:
-        return None

@@ -204,3 +204,77 @@ def test_debug_shows_the_traceback(tmp_path: Path, capsys: pytest.CaptureFixture
 
     with pytest.raises(InputError):
         run_cli(capsys, "--debug", "plan", _json(tmp_path, _with(colour="x")))
+
+
+@pytest.mark.parametrize(
+    ("data", "needles"),
+    [
+        (_with(today=1795392000), ["today", "YYYY-MM-DD"]),
+        (_with(today="1795392000"), ["today", "YYYY-MM-DD"]),
+        (_with(today="9999-12-31"), ["today", "outside"]),
+        (_with(history={"attempts": True, "last_attempt": "2026-03-01"}), ["history.attempts"]),
+        (
+            _with(history={"attempts": 0, "last_technique": "final_approach"}),
+            ["history", "last_technique"],
+        ),
+        (
+            _with(
+                history={"attempts": 1, "last_attempt": "2026-03-01", "last_technique": "move_on"}
+            ),
+            ["history.last_technique", "move_on"],
+        ),
+        (
+            _with(prospect={"nmae": "Li Wei", "company": "Wei Imports"}),
+            ["prospect.nmae", "unknown key"],
+        ),
+        (_with(prospect__name="x" * 500, prospect__away_until="soon"), ["prospect.away_until"]),
+    ],
+    ids=[
+        "int-date",
+        "numeric-string-date",
+        "year-9999",
+        "bool-attempts",
+        "technique-without-attempts",
+        "stop-as-technique",
+        "typo-before-missing",
+        "long-input",
+    ],
+)
+def test_more_bad_contexts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: dict[str, Any], needles: list[str]
+) -> None:
+    path = _json(tmp_path, data)
+    result = run_cli(capsys, "plan", path, "--json")
+    assert_clean_error(result, path, *needles)
+    assert len(result.err) < 400
+
+
+def test_infinite_value_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(
+        tmp_path, "ctx.yaml", "prospect: {name: Li, company: W}\ndeal: {stage: cold, value: .inf}\n"
+    )
+    assert_clean_error(run_cli(capsys, "plan", path), path, "deal.value")
+
+
+@pytest.mark.parametrize("today", ["20261123", "2026W481", "2026-11-23T10:00", "9999-12-31"])
+def test_today_option_must_be_a_plain_iso_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], today: str
+) -> None:
+    assert_clean_error(run_cli(capsys, "plan", _json(tmp_path, GOOD), "--today", today), "--today")
+
+
+def test_config_problems_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = _json(tmp_path, GOOD)
+    assert_clean_error(
+        run_cli(capsys, "plan", ctx, "--config", str(tmp_path)), str(tmp_path), "directory"
+    )
+    bad = _write(tmp_path, "drafter.toml", 'sender = "Dana"\n')
+    monkeypatch.setenv("DRAFTER_SENDER_NAME", "Dana Reyes")
+    assert_clean_error(run_cli(capsys, "plan", ctx, "--config", bad), bad, "sender")
+
+
+def test_stdin_json_with_a_bom(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "plan", "-", "--json", stdin="\ufeff" + json.dumps(GOOD))
+    assert result.code == 0, result.err

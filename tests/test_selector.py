@@ -11,12 +11,25 @@ import pytest
 
 from drafter.context import Channel
 from drafter.errors import InputError
-from drafter.playbook import Playbook
+from drafter.playbook import Playbook, load_playbook
 from drafter.selector import make_plan
 from tests.conftest import TODAY, as_summary, make_context, touches
 
 MONDAY = TODAY + dt.timedelta(days=1)
 assert TODAY.weekday() == 6
+ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+@pytest.fixture(scope="module")
+def playbook() -> Playbook:
+    """The built-in playbook, sending on any day: these tests are about the
+    seeds' windows; working days have their own test below."""
+    book = load_playbook()
+    return book.model_copy(
+        update={"settings": book.settings.model_copy(update={"working_days": ALL_WEEK})}
+    )
+
+
 NEXT_STEP = {"agreed_next_step": "review the pilot plan with your CFO"}
 
 # (id, stage, touch history, prospect extras, deal extras, expected technique, expected channel)
@@ -178,7 +191,7 @@ def test_selector_picks_the_technique(
     assert plan.send_on >= TODAY
     assert plan.rationale
     if technique not in ("move_on", "wait"):
-        assert plan.send_on == MONDAY  # TODAY is a Sunday: messages wait for a working day
+        assert plan.send_on == TODAY
         assert plan.source == playbook.get(technique).source
 
 
@@ -406,24 +419,92 @@ def test_plan_json_has_the_contract_keys(playbook: Playbook) -> None:
     assert data["then"][0] == {
         "technique": "move_on",
         "channel": None,
-        "send_on": "2026-11-30",
+        "send_on": "2026-11-29",
         "if": "no reply",
     }
     assert all(set(a) == {"technique", "why"} for a in data["alternatives"])
 
 
 def test_messages_go_out_on_working_days(playbook: Playbook) -> None:
+    weekdays = load_playbook()
     ctx = make_context(history=_rescue_history(12), deal=NEXT_STEP)
-    plan = make_plan(ctx, playbook, TODAY)  # a Sunday
+    plan = make_plan(ctx, weekdays, TODAY)  # a Sunday
     assert (plan.technique, plan.send_on) == ("rescue_call", MONDAY)
     assert "Sunday is not a working day" in plan.rationale
     # the honesty window counts from the day the message really goes out
     assert plan.then[0].send_on == MONDAY + dt.timedelta(days=7)
-    every_day = playbook.model_copy(
-        update={
-            "settings": playbook.settings.model_copy(
-                update={"working_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
-            )
-        }
+    assert make_plan(ctx, playbook, TODAY).send_on == TODAY
+
+
+def test_windows_are_tested_on_the_day_the_message_goes_out() -> None:
+    """Saturday is day 14 of the rescue-call window; Monday would be day 16,
+    outside it: so Monday's message is the stay-or-go email, not a late rescue call."""
+    saturday = dt.date(2026, 11, 21)
+    first = saturday - dt.timedelta(days=14)
+    history = touches(
+        ("2026-10-20", "meeting", "in"),
+        (first.isoformat(), "voicemail", "out"),
+        ("2026-11-14", "email", "out"),
     )
-    assert make_plan(ctx, every_day, TODAY).send_on == TODAY
+    ctx = make_context(history=history, deal=NEXT_STEP, today=saturday)
+    plan = make_plan(ctx, load_playbook(), saturday)
+    assert (plan.technique, plan.send_on) == ("should_i_stay_or_go", dt.date(2026, 11, 23))
+    assert "days since the first unanswered attempt: 16" in plan.rationale
+
+
+def test_ordinary_touches_after_a_closing_message_do_not_reopen_the_deal(
+    playbook: Playbook,
+) -> None:
+    """A final approach, then an untagged call and email: still final."""
+    history = touches(
+        ("2026-10-20", "call", "out"),
+        ("2026-10-27", "email", "out"),
+        ("2026-11-09", "voicemail", "out", "final_approach"),
+        ("2026-11-13", "call", "out"),
+        ("2026-11-18", "email", "out"),
+    )
+    ctx = make_context(stage="cold", history=history, prospect={"mailing_address": "1 Main St"})
+    plan = make_plan(ctx, playbook, TODAY)
+    assert plan.technique == "move_on"  # 13 days after the final approach
+    early = make_plan(ctx, playbook, dt.date(2026, 11, 14))
+    assert early.technique == "wait" and [s.technique for s in early.then] == ["move_on"]
+    assert early.then[0].send_on == dt.date(2026, 11, 16)  # 7 days after the final approach
+    with pytest.raises(InputError, match="final"):
+        make_plan(ctx, playbook, TODAY, technique="humor_card")
+
+
+def test_forced_technique_waits_for_a_long_absence(playbook: Playbook) -> None:
+    ctx = make_context(
+        history=_rescue_history(12), deal=NEXT_STEP, prospect={"away_until": "2027-06-01"}
+    )
+    plan = make_plan(ctx, playbook, TODAY, technique="rescue_call")
+    assert plan.send_on == dt.date(2027, 6, 1)
+    auto = make_plan(ctx, playbook, TODAY)
+    assert auto.technique == "wait" and "away until 2027-06-01" in auto.rationale
+    assert "usual touches" not in auto.rationale
+
+
+def test_spacing_counts_from_any_outbound_touch(playbook: Playbook) -> None:
+    """A recap email on the day of the meeting is a touch too."""
+    ctx = make_context(
+        history=touches(("2026-11-21", "meeting", "in"), ("2026-11-21", "email", "out"))
+    )
+    plan = make_plan(ctx, playbook, TODAY)
+    assert plan.technique == "wait"
+    assert plan.send_on == dt.date(2026, 11, 21) + dt.timedelta(
+        days=playbook.settings.min_days_between_touches
+    )
+
+
+def test_a_touch_on_the_missed_day_counts_as_the_follow_up(playbook: Playbook) -> None:
+    history = touches(("2026-11-12", "meeting", "in"), ("2026-11-20", "email", "out"))
+    ctx = make_context(history=history, deal={"missed_appointment": "2026-11-20"})
+    assert make_plan(ctx, playbook, TODAY).technique != "missed_appointment"
+
+
+def test_forced_channel_on_a_stop_is_refused(playbook: Playbook) -> None:
+    ctx = make_context(stage="cold")
+    with pytest.raises(InputError, match="--channel"):
+        make_plan(ctx, playbook, TODAY, technique="move_on", channel=Channel.email)
+    with pytest.raises(InputError, match="--technique"):
+        make_plan(ctx, playbook, TODAY, technique="pester")

@@ -8,11 +8,14 @@ used as an instruction anywhere.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -23,6 +26,40 @@ from pydantic import (
 )
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _iso_day(value: Any) -> Any:
+    """Dates are YYYY-MM-DD (a YAML date, or a string in that form); never numbers."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("a date is YYYY-MM-DD, without a time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
+        return value.strip()
+    raise ValueError(f"a date is YYYY-MM-DD (got {str(value)[:40]!r})")
+
+
+def _sane_day(value: dt.date) -> dt.date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"{value} is outside {FIRST_DAY.year}-{LAST_DAY.year}")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_day), AfterValidator(_sane_day)]
+
+# Honorifics skipped when a greeting takes the first word of a name.
+TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "sir", "dame"})
+
+
+def first_word_of(name: str) -> str:
+    """'Dr. Anne-Marie O'Neil' -> 'Anne-Marie'; 'Bob Martin' -> 'Bob'."""
+    words = name.split()
+    while len(words) > 1 and words[0].rstrip(".").lower() in TITLES:
+        words = words[1:]
+    return words[0]
 
 
 class Channel(StrEnum):
@@ -73,7 +110,7 @@ class Sender(Strict):
 
     @property
     def first_name(self) -> str | None:
-        return self.name.split()[0] if self.name else None
+        return first_word_of(self.name) if self.name else None
 
     def merged_over(self, base: Sender) -> Sender:
         """This sender's fields, falling back to ``base`` for the missing ones."""
@@ -92,42 +129,42 @@ class Prospect(Strict):
     role: Role = Role.unknown
     preferred_channel: PreferredChannel | None = None
     best_time: Text | None = None
-    away_until: dt.date | None = None
+    away_until: Day | None = None
 
     @property
     def greeting_name(self) -> str:
-        return self.first_name or self.name.split()[0]
+        return self.first_name or first_word_of(self.name)
 
 
 class Deal(Strict):
     stage: Stage
-    value: float | None = Field(default=None, ge=0)
+    value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     agreed_next_step: Text | None = None
-    missed_appointment: dt.date | None = None
+    missed_appointment: Day | None = None
     benefits: list[Text] = Field(default_factory=list)
     news: Text | None = None
     notes: str | None = None  # UNTRUSTED: data, never instructions
 
 
 class Touch(Strict):
-    date: dt.date
+    date: Day
     channel: Channel
     direction: Direction
     technique: Text | None = None
 
 
 class HistorySummary(Strict):
-    attempts: int = Field(default=0, ge=0)
+    attempts: int = Field(default=0, ge=0, strict=True)
     channels_tried: list[Channel] = Field(default_factory=list)
-    first_attempt: dt.date | None = None
-    last_attempt: dt.date | None = None
-    last_reply: dt.date | None = None
+    first_attempt: Day | None = None
+    last_attempt: Day | None = None
+    last_reply: Day | None = None
     last_technique: Text | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> HistorySummary:
-        if self.attempts == 0 and (self.first_attempt or self.last_attempt):
-            raise ValueError("attempts is 0 but first_attempt/last_attempt are set")
+        if self.attempts == 0 and (self.first_attempt or self.last_attempt or self.last_technique):
+            raise ValueError("attempts is 0 but first_attempt/last_attempt/last_technique are set")
         if self.attempts > 0 and self.last_attempt is None:
             raise ValueError("attempts > 0 needs last_attempt")
         first = self.first_attempt or self.last_attempt
@@ -154,7 +191,7 @@ History = Annotated[
 
 
 class DealContext(Strict):
-    today: dt.date | None = None
+    today: Day | None = None
     sender: Sender = Field(default_factory=Sender)
     prospect: Prospect
     deal: Deal

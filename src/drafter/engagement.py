@@ -24,7 +24,18 @@ class Engagement:
     last_attempt: dt.date | None
     last_reply: dt.date | None
     last_technique: str | None
-    techniques_used: frozenset[str]  # playbook techniques among the unanswered attempts
+    # (technique, day) of every unanswered attempt that named a playbook technique
+    technique_days: tuple[tuple[str, dt.date], ...]
+    # the last outbound touch of any kind, answered or not (spacing counts from it)
+    last_touch: dt.date | None
+
+    @property
+    def techniques_used(self) -> frozenset[str]:
+        return frozenset(t for t, _ in self.technique_days)
+
+    def last_used(self, techniques: frozenset[str]) -> dt.date | None:
+        """The day the latest of ``techniques`` went out unanswered, if one did."""
+        return max((d for t, d in self.technique_days if t in techniques), default=None)
 
     def with_touch(self, day: dt.date, channel: Channel | None, technique: str) -> Engagement:
         """This engagement after one more unanswered touch (for looking ahead)."""
@@ -38,7 +49,8 @@ class Engagement:
             first_attempt=self.first_attempt or day,
             last_attempt=day,
             last_technique=technique,
-            techniques_used=self.techniques_used | {technique},
+            technique_days=(*self.technique_days, (technique, day)),
+            last_touch=day,
         )
 
 
@@ -52,9 +64,15 @@ def summarise(ctx: DealContext) -> Engagement:
             last_attempt=history.last_attempt,
             last_reply=history.last_reply,
             last_technique=history.last_technique,
-            techniques_used=frozenset([history.last_technique] if history.last_technique else []),
+            technique_days=(
+                ((history.last_technique, history.last_attempt),)
+                if history.last_technique and history.last_attempt
+                else ()
+            ),
+            last_touch=history.last_attempt,
         )
     replies = [t.date for t in history if t.direction is Direction.in_]
+    outbound = [t.date for t in history if t.direction is Direction.out]
     last_reply = max(replies) if replies else None
     unanswered = [
         t
@@ -68,7 +86,8 @@ def summarise(ctx: DealContext) -> Engagement:
         last_attempt=unanswered[-1].date if unanswered else None,
         last_reply=last_reply,
         last_technique=unanswered[-1].technique if unanswered else None,
-        techniques_used=frozenset(t.technique for t in unanswered if t.technique),
+        technique_days=tuple((t.technique, t.date) for t in unanswered if t.technique),
+        last_touch=max(outbound, default=None),
     )
 
 
@@ -81,6 +100,8 @@ def _days(day: dt.date, since: dt.date | None) -> int | None:
 DATE_FACTS: Mapping[str, str] = {
     "days_since_first_attempt": "first_attempt",
     "days_since_last_attempt": "last_attempt",
+    "days_since_last_touch": "last_touch",
+    "days_since_closing_message": "closing_message",
     "days_since_last_reply": "last_reply",
     "days_since_missed_appointment": "missed_appointment",
 }
@@ -97,8 +118,10 @@ FACT_LABELS: Mapping[str, str] = {
     "days_since_last_attempt": "days since the last attempt",
     "days_since_last_reply": "days since the prospect last replied or met",
     "ever_replied": "the prospect has replied or met before",
+    "days_since_last_touch": "days since our last outbound touch, answered or not",
     "last_technique": "technique of the last attempt",
-    "last_technique_closing": "the last attempt was a closing message",
+    "closing_message_sent": "a closing message went out and is unanswered",
+    "days_since_closing_message": "days since the unanswered closing message",
     "techniques_used": "playbook techniques already used since the last reply",
     "has_agreed_next_step": "an agreed next step is on file",
     "has_mailing_address": "a mailing address is on file",
@@ -109,6 +132,7 @@ FACT_LABELS: Mapping[str, str] = {
     "days_since_missed_appointment": "days since the missed appointment",
     "has_news": "something new to share since the last contact",
     "away": "the prospect is away",
+    "weekday": "day of the week",
 }
 
 
@@ -118,7 +142,8 @@ def missed_appointment_pending(ctx: DealContext, eng: Engagement) -> bool:
         return False
     if eng.last_reply is not None and eng.last_reply > missed:
         return False
-    return eng.last_attempt is None or eng.last_attempt <= missed
+    # a touch on the day itself may already have been the follow-up
+    return eng.last_attempt is None or eng.last_attempt < missed
 
 
 def facts(
@@ -126,6 +151,7 @@ def facts(
 ) -> dict[str, Any]:
     """The named facts of this deal as of ``day`` (pure: no clock, no I/O)."""
     p, d = ctx.prospect, ctx.deal
+    closing_on = eng.last_used(closing)
     return {
         "stage": d.stage.value,
         "role": p.role.value,
@@ -137,8 +163,10 @@ def facts(
         "days_since_last_attempt": _days(day, eng.last_attempt),
         "days_since_last_reply": _days(day, eng.last_reply),
         "ever_replied": eng.last_reply is not None,
+        "days_since_last_touch": _days(day, eng.last_touch),
         "last_technique": eng.last_technique,
-        "last_technique_closing": eng.last_technique in closing,
+        "closing_message_sent": closing_on is not None,
+        "days_since_closing_message": _days(day, closing_on),
         "techniques_used": sorted(eng.techniques_used),
         "has_agreed_next_step": d.agreed_next_step is not None,
         "has_mailing_address": p.mailing_address is not None,
@@ -149,13 +177,18 @@ def facts(
         "days_since_missed_appointment": _days(day, d.missed_appointment),
         "has_news": d.news is not None,
         "away": p.away_until is not None and day < p.away_until,
+        "weekday": ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()],
     }
 
 
-def anchor_date(ctx: DealContext, eng: Engagement, fact: str) -> dt.date | None:
+def anchor_date(
+    ctx: DealContext, eng: Engagement, fact: str, closing: frozenset[str]
+) -> dt.date | None:
     attr = DATE_FACTS[fact]
     if attr == "missed_appointment":
         return ctx.deal.missed_appointment
+    if attr == "closing_message":
+        return eng.last_used(closing)
     value: dt.date | None = getattr(eng, attr)
     return value
 

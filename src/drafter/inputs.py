@@ -7,18 +7,19 @@ from pathlib import Path
 
 from drafter.context import DealContext, HistorySummary
 from drafter.errors import InputError
-from drafter.loading import load_model
+from drafter.loading import load_model, shown_name
 from drafter.playbook import Playbook
 
 
 def load_context(path: str | Path, playbook: Playbook) -> DealContext:
     ctx = load_model(DealContext, path)
-    shown = "<stdin>" if str(path) == "-" else str(path)
+    messages = [t.id for t in playbook.ordered if t.kind == "message"]
     for key, technique in _techniques_named(ctx):
-        if technique not in playbook.techniques:
+        if technique not in messages:
             raise InputError(
-                f"unknown technique {technique!r}; known: {', '.join(sorted(playbook.techniques))}",
-                path=shown,
+                f"{technique!r} is not a technique that sends a message; known: "
+                f"{', '.join(messages)}",
+                path=shown_name(path),
                 key=key,
             )
     return ctx
@@ -41,10 +42,9 @@ def resolve_today(
     latest = ctx.latest_date()
     if latest is not None and latest[1] > today:
         key, when = latest
-        shown = "<stdin>" if str(path) == "-" else str(path)
         raise InputError(
             f"{today} is before {key} ({when}): the history cannot be in the future",
-            path=shown,
+            path=shown_name(path),
             key="today",
         )
     return today

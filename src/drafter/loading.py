@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import reprlib
 import sys
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -20,12 +21,17 @@ M = TypeVar("M", bound=BaseModel)
 _HIDDEN_LOC_PARTS = {"touches", "summary"}
 
 
+def shown_name(path: str | Path) -> str:
+    """How a file is named in messages: ``-`` is stdin."""
+    return "<stdin>" if str(path) == "-" else str(path)
+
+
 def read_text(path: str | Path, *, error: type[DrafterError] = InputError) -> tuple[str, str]:
     """The text of a UTF-8 file (a BOM is dropped), or of stdin for ``-``, and
     the name to show for it in messages."""
-    name = str(path)
-    if name == "-":
-        return sys.stdin.read(), "<stdin>"
+    name = shown_name(path)
+    if name == "<stdin>":
+        return sys.stdin.read().removeprefix("\ufeff"), name
     try:
         return Path(path).read_text(encoding="utf-8-sig"), name
     except FileNotFoundError:
@@ -89,19 +95,28 @@ def error_location(loc: tuple[int | str, ...]) -> str:
 
 def describe_validation_error(exc: ValidationError) -> tuple[str, str]:
     """(key, message) of the first error, with a count of the others."""
-    errors = exc.errors(include_url=False)
+    # A typo is the likeliest cause of a missing key too: name the typo first.
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     key = error_location(tuple(first["loc"]))
-    message = first["msg"]
+    message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key (check the spelling)"
     elif first["type"] == "missing":
         message = "required key is missing"
-    elif "input" in first and first["type"] not in ("model_type", "list_type", "dict_type"):
-        message = f"{message} (got {first['input']!r})"
+    elif "input" in first and not isinstance(first["input"], dict | list):
+        message = f"{message} (got {_short(first['input'])})"
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     return key, message
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+
+
+def _short(value: Any) -> str:
+    return _SHORT.repr(value)
 
 
 def validate(
@@ -117,5 +132,4 @@ def validate(
 
 
 def load_model(model: type[M], path: str | Path, *, error: type[DrafterError] = InputError) -> M:
-    shown = "<stdin>" if str(path) == "-" else path
-    return validate(model, read_data(path, error=error), path=shown, error=error)
+    return validate(model, read_data(path, error=error), path=shown_name(path), error=error)

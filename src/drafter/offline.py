@@ -233,7 +233,7 @@ def template_context(
         },
         "sender": {
             "name": sender_name,
-            "first_name": sender_name.split()[0] if sender_name else None,
+            "first_name": _text(sender.first_name),
             "company": _text(sender.company),
             "phone": _text(sender.phone),
             "email": _text(sender.email),

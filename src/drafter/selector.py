@@ -37,8 +37,18 @@ from drafter.plan import Alternative, Plan, Step
 from drafter.playbook import Playbook, Technique, When, next_working_day
 
 _DAY = dt.timedelta(days=1)
+_DAY_NAMES = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
 DYNAMIC_FACTS = frozenset(
-    {"attempts", "distinct_channels", "channels_tried", "techniques_used", "away"} | set(DATE_FACTS)
+    {"attempts", "distinct_channels", "channels_tried", "techniques_used", "away", "weekday"}
+    | set(DATE_FACTS)
 )
 
 
@@ -60,14 +70,13 @@ def blocked(
     """Why a message technique may not be sent on the day ``f`` describes, if so."""
     if technique.kind != "message":
         return None
-    if f["last_technique_closing"]:
-        return (
-            f"the last attempt ({f['last_technique']}) was a closing message and is still "
-            "unanswered: a final message is final"
-        )
+    if f["closing_message_sent"]:
+        return "a closing message went out and is still unanswered: a final message is final"
     if f["away"]:
         return f"{prospect.name} is away until {prospect.away_until}"
-    since, gap = f["days_since_last_attempt"], _gap(technique, playbook)
+    if f["weekday"] not in playbook.settings.working_days:
+        return f"{_DAY_NAMES[f['weekday']]} is not a working day"
+    since, gap = f["days_since_last_touch"], _gap(technique, playbook)
     if since is not None and since < gap:
         return (
             f"only {since} day{'s' if since != 1 else ''} since the last attempt (spacing: {gap})"
@@ -98,13 +107,18 @@ def candidate_days(
         for group in technique.when:
             for condition in group.all:
                 bound = condition.lower_bound()
-                anchor = anchor_date(ctx, eng, condition.fact) if bound is not None else None
+                anchor = (
+                    anchor_date(ctx, eng, condition.fact, playbook.closing)
+                    if bound is not None
+                    else None
+                )
                 if anchor is not None and bound is not None:
                     days.add(anchor + bound * _DAY)
-        if eng.last_attempt is not None:
-            days.add(eng.last_attempt + _gap(technique, playbook) * _DAY)
+        if eng.last_touch is not None:
+            days.add(eng.last_touch + _gap(technique, playbook) * _DAY)
     if ctx.prospect.away_until is not None:
         days.add(ctx.prospect.away_until)
+    days |= {next_working_day(d, playbook.settings) for d in days}
     return sorted(d for d in days if start <= d <= end)
 
 
@@ -133,6 +147,10 @@ def choose_channel(
 ) -> tuple[Channel | None, str | None]:
     """The channel to use and, where it matters, a word on why."""
     if not technique.channels:
+        if forced is not None:
+            raise InputError(
+                f"{technique.id} sends nothing, so it takes no channel", key="--channel"
+            )
         return None, None
     if forced is not None:
         if forced not in technique.channels:
@@ -211,17 +229,10 @@ def road_ahead(
         upcoming = next_match(ctx, eng, playbook, day + _DAY)
         if upcoming is None:
             break
-        technique, day = upcoming.technique, _send_day(upcoming.technique, upcoming.day, playbook)
+        technique, day = upcoming.technique, upcoming.day
         channel, _ = choose_channel(technique, ctx.prospect)
         steps.append(Step(technique=technique.id, channel=channel, send_on=day, if_="no reply"))
     return steps
-
-
-def _send_day(technique: Technique, day: dt.date, playbook: Playbook) -> dt.date:
-    """Messages go out on working days; stopping needs no working day."""
-    if technique.kind != "message":
-        return day
-    return next_working_day(day, playbook.settings)
 
 
 def _notes(ctx: DealContext, today: dt.date, channel: Channel | None) -> list[str]:
@@ -295,17 +306,21 @@ def make_plan(
     """The plan for this deal on ``today``: pure, deterministic, explained."""
     eng = summarise(ctx)
     if technique is not None:
-        return _forced_plan(ctx, playbook, today, eng, playbook.get(technique), channel)
+        if technique not in playbook.techniques:
+            known = ", ".join(t.id for t in playbook.ordered)
+            raise InputError(f"unknown technique {technique!r}; known: {known}", key="--technique")
+        return _forced_plan(ctx, playbook, today, eng, playbook.techniques[technique], channel)
     f = facts(ctx, eng, today, playbook.closing)
     found = next_match(ctx, eng, playbook, today)
     wait = playbook.get("wait")
-    if found is not None and found.day == today:
+    if found is not None and found.day == next_working_day(today, playbook.settings):
+        # due today, or on the next working day when today is not one
         chosen = found.technique
         picked, why = choose_channel(chosen, ctx.prospect, channel)
-        send_on = _send_day(chosen, today, playbook)
+        send_on = found.day
         rationale = _because(found)
         if send_on != today:
-            rationale += f" {today:%A} is not a working day: send it on {send_on:%A}."
+            rationale = f"{today:%A} is not a working day: send it on {send_on:%A}. {rationale}"
         then = road_ahead(ctx, eng, playbook, chosen, send_on, picked)
         return _plan(
             ctx,
@@ -323,12 +338,6 @@ def make_plan(
         raise InputError("nothing is sent today, so no channel can be forced", key="--channel")
     if found is not None:
         ahead, _ = choose_channel(found.technique, ctx.prospect)
-        found = Match(
-            found.technique,
-            _send_day(found.technique, found.day, playbook),
-            found.reason,
-            found.facts,
-        )
         first = Step(
             technique=found.technique.id,
             channel=ahead,
@@ -370,26 +379,30 @@ def _next_touch_day(
     ctx: DealContext, eng: Engagement, playbook: Playbook, today: dt.date
 ) -> dt.date:
     day = today
-    if eng.last_attempt is not None:
-        day = max(day, eng.last_attempt + playbook.settings.min_days_between_touches * _DAY)
+    if eng.last_touch is not None:
+        day = max(day, eng.last_touch + playbook.settings.min_days_between_touches * _DAY)
     if ctx.prospect.away_until is not None:
         day = max(day, ctx.prospect.away_until)
-    return day
+    return next_working_day(day, playbook.settings)
 
 
 def _nothing_fits(ctx: DealContext, playbook: Playbook, f: Mapping[str, Any]) -> str:
     candidates = [t for t in playbook.ordered if t.kind == "message"]
     ranked = sorted(candidates, key=lambda t: why_not(t, f, playbook, ctx.prospect)[0])
     gap = playbook.settings.min_days_between_touches
-    if f["attempts"] == 0 and f["stage"] == "cold":
+    if f["away"]:
+        lead = f"{ctx.prospect.name} is away until {ctx.prospect.away_until}: nothing before then"
+    elif f["attempts"] == 0 and f["stage"] == "cold":
         lead = "Nothing to follow up yet: make your first touches (a call, an email)"
     elif f["attempts"] == 0:
         lead = "They have not gone quiet yet: follow up as agreed"
     else:
         lead = "No playbook step fits in the coming weeks: keep your usual touches"
     nearest = ranked[0]
+    if not f["away"]:
+        lead += f", at least {gap} days apart, and come back for the next step"
     return (
-        f"{lead}, at least {gap} days apart, and come back for the next step. "
+        f"{lead}. "
         f"Nearest playbook step: {nearest.name} ({nearest.id}), "
         f"{why_not(nearest, f, playbook, ctx.prospect)[1]}."
     )
@@ -404,10 +417,10 @@ def _forced_plan(
     channel: Channel | None,
 ) -> Plan:
     f = facts(ctx, eng, today, playbook.closing)
-    if technique.kind == "message" and f["last_technique_closing"]:
+    if technique.kind == "message" and f["closing_message_sent"]:
         raise InputError(
-            f"the last attempt was {f['last_technique']}, a closing message: it said it was "
-            f"final, so drafter will not plan {technique.id} after it (the plan is move_on)",
+            "a closing message already went out unanswered: it said it was final, so drafter "
+            f"will not plan {technique.id} after it (the plan is move_on)",
             key="--technique",
         )
     if technique.kind == "wait":
@@ -415,9 +428,9 @@ def _forced_plan(
             "wait is the planner's answer, not a technique to force", key="--technique"
         )
     picked, why = choose_channel(technique, ctx.prospect, channel)
-    send_on = _send_day(
-        technique, earliest_allowed(technique, ctx, eng, playbook, today) or today, playbook
-    )
+    send_on = earliest_allowed(technique, ctx, eng, playbook, today)
+    if send_on is None:  # beyond the horizon: the earliest the spacing and absence allow
+        send_on = _next_touch_day(ctx, eng, playbook, today)
     reason = technique.matching(f)
     if reason is not None:
         verdict = f"It fits: {reason.reason}."
@@ -426,7 +439,7 @@ def _forced_plan(
         unmet = _explain_failing(group, f) if group else "it is never chosen by conditions"
         verdict = f"The playbook would not pick it today ({unmet})."
     if send_on > today:
-        held = blocked(technique, f, playbook, ctx.prospect) or "the next working day"
+        held = blocked(technique, f, playbook, ctx.prospect) or "the earliest day allowed"
         verdict += f" Not before {send_on}: {held}."
     then = road_ahead(ctx, eng, playbook, technique, send_on, picked)
     return _plan(

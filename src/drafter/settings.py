@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from drafter.context import Sender
 from drafter.errors import ConfigError
-from drafter.loading import validate
+from drafter.loading import read_text, validate
 
 ENV_CONFIG = "DRAFTER_CONFIG"
 ENV_PLAYBOOK = "DRAFTER_PLAYBOOK"
@@ -81,11 +81,9 @@ class Settings(BaseModel):
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    text, _ = read_text(path, error=ConfigError)
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError("config file not found", path=path) from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", path=path) from None
 
@@ -106,12 +104,12 @@ def load_settings(
         source = config
         if isinstance(data.get("playbook"), str):  # relative to the config file
             data["playbook"] = str((config.parent / data["playbook"]).resolve())
-    sender = dict(data.get("sender") or {})
-    for field, var in ENV_SENDER.items():
-        if env.get(var):
-            sender[field] = env[var]
-    if sender:
-        data["sender"] = sender
+    from_env = {field: env[var] for field, var in ENV_SENDER.items() if env.get(var)}
+    if from_env:
+        sender = data.get("sender") or {}
+        if not isinstance(sender, dict):
+            raise ConfigError("expected a table of sender fields", path=source, key="sender")
+        data["sender"] = {**sender, **from_env}
     for key, var in (
         ("playbook", ENV_PLAYBOOK),
         ("model", ENV_MODEL),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import TypeAdapter, ValidationError
 
 from drafter.context import DealContext
 from drafter.errors import InputError
@@ -58,10 +59,13 @@ SenderEmailOpt = Annotated[str | None, typer.Option("--sender-email", help="Your
 def parse_day(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
+    from drafter.context import Day
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"not a date in YYYY-MM-DD form: {value!r}", key=option) from None
+        return TypeAdapter(Day).validate_python(value)
+    except ValidationError as exc:
+        problem = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise InputError(problem, key=option) from None
 
 
 @dataclass(frozen=True)

@@ -107,3 +107,37 @@ def test_team_playbook_folder_from_env(
     monkeypatch.setenv("DRAFTER_PLAYBOOK", str(tmp_path / "missing"))
     result = run_cli(capsys, "playbook", "list")
     assert result.code == 2 and "playbook folder not found" in result.err
+
+
+def test_names_in_the_context_do_not_trip_the_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (
+        (ROOT / "examples" / "final_approach.yaml")
+        .read_text()
+        .replace("Lakeside Clinics", "Urgent Care Partners")
+    )
+    ctx = tmp_path / "ctx.yaml"
+    ctx.write_text(text)
+    result = run_cli(capsys, "draft", str(ctx), "--offline", "--json")
+    record = json.loads(result.out)
+    assert "Urgent Care Partners" in record["draft"]["body"]
+    assert result.code == 0 and record["check"]["ok"], record["check"]
+
+
+@pytest.mark.parametrize("channel", ["VOICEMAIL", "Call"])
+def test_channel_option_ignores_case(channel: str, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(
+        capsys, "plan", str(ROOT / "examples" / "rescue_call.yaml"), "--json", "--channel", channel
+    )
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["channel"] == channel.lower()
+
+
+def test_unknown_channel_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(
+        capsys, "draft", str(ROOT / "examples" / "rescue_call.yaml"), "--channel", "fax"
+    )
+    assert (
+        result.code == 2 and "--channel" in result.err and len(result.err.strip().splitlines()) == 1
+    )

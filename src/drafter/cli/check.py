@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from drafter.cli.common import ConfigOpt, JsonOpt, PlaybookOpt, print_json
-from drafter.context import Channel
+from drafter.cli.common import ConfigOpt, JsonOpt, PlaybookOpt, parse_channel, print_json
 from drafter.errors import InputError
 
 LEVELS = ("error", "warning", "suggestion")
@@ -101,7 +100,7 @@ def check_command(
     body, name = _read_message(file)
     report = check_message(
         body,
-        channel=_channel(channel),
+        channel=parse_channel(channel),
         technique=_technique(technique, rules.techniques),
         subject=subject,
         rules=rules,
@@ -123,16 +122,6 @@ def _read_message(file: str) -> tuple[str, str]:
     if not text.strip():
         raise InputError("the message is empty", path=name)
     return text, name
-
-
-def _channel(value: str | None) -> Channel | None:
-    if value is None:
-        return None
-    try:
-        return Channel(value.lower())
-    except ValueError:
-        known = ", ".join(c.value for c in Channel)
-        raise InputError(f"unknown channel {value!r}; known: {known}", key="--channel") from None
 
 
 def _technique(value: str | None, known: frozenset[str]) -> str | None:

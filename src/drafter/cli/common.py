@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import TypeAdapter, ValidationError
 
-from drafter.context import DealContext
+from drafter.context import Channel, DealContext
 from drafter.errors import InputError
 from drafter.playbook import Playbook, load_playbook
 from drafter.settings import Settings, load_settings
@@ -54,6 +54,27 @@ SenderNameOpt = Annotated[
 SenderCompanyOpt = Annotated[str | None, typer.Option("--sender-company", help="Your company.")]
 SenderPhoneOpt = Annotated[str | None, typer.Option("--sender-phone", help="Your callback number.")]
 SenderEmailOpt = Annotated[str | None, typer.Option("--sender-email", help="Your email address.")]
+
+
+ChannelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--channel",
+        metavar="CHANNEL",
+        help="call, voicemail, email, text, letter, linkedin or meeting.",
+    ),
+]
+
+
+def parse_channel(value: str | None) -> Channel | None:
+    """``--channel``, in any case; a one-line error naming the option otherwise."""
+    if value is None:
+        return None
+    try:
+        return Channel(value.strip().lower())
+    except ValueError:
+        known = ", ".join(c.value for c in Channel)
+        raise InputError(f"unknown channel {value!r}; known: {known}", key="--channel") from None
 
 
 def parse_day(value: str | None, option: str) -> dt.date | None:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from drafter.cli.common import (
+    ChannelOpt,
     ConfigOpt,
     ContextArg,
     JsonOpt,
@@ -17,9 +18,10 @@ from drafter.cli.common import (
     SenderPhoneOpt,
     TodayOpt,
     load_all,
+    parse_channel,
     print_json,
 )
-from drafter.cli.plan import ChannelOpt, TechniqueOpt
+from drafter.cli.plan import TechniqueOpt
 
 
 def draft_command(
@@ -65,7 +67,7 @@ def draft_command(
         loaded.today,
         settings,
         technique=technique,
-        channel=channel,
+        channel=parse_channel(channel),
         sender=flags,
     )
     if json_out:

@@ -7,21 +7,21 @@ from typing import Annotated
 import typer
 
 from drafter.cli.common import (
+    ChannelOpt,
     ConfigOpt,
     ContextArg,
     JsonOpt,
     PlaybookOpt,
     TodayOpt,
     load_all,
+    parse_channel,
     print_json,
 )
-from drafter.context import Channel
 
 TechniqueOpt = Annotated[
     str | None,
     typer.Option("--technique", help="Force a technique id (see `drafter playbook list`)."),
 ]
-ChannelOpt = Annotated[Channel | None, typer.Option("--channel", help="Force the channel.")]
 
 
 def plan_command(
@@ -42,7 +42,11 @@ def plan_command(
 
     loaded = load_all(context, today, config, playbook)
     result = make_plan(
-        loaded.ctx, loaded.playbook, loaded.today, technique=technique, channel=channel
+        loaded.ctx,
+        loaded.playbook,
+        loaded.today,
+        technique=technique,
+        channel=parse_channel(channel),
     )
     if json_out:
         print_json(result.to_json())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any
 
 from drafter.drafting import Draft, DraftResult
 from drafter.plan import Plan
@@ -76,11 +75,6 @@ def draft_text(draft: Draft) -> str:
         parts += [f"Subject: {draft.subject}", ""]
     parts += [draft.body, rule]
     return "\n".join(parts)
-
-
-def record_lines(record: dict[str, Any], keys: list[str]) -> str:
-    width = max(len(k) for k in keys)
-    return "\n".join(f"{k.ljust(width)}  {record.get(k)}" for k in keys)
 
 
 def draft_result_text(result: DraftResult) -> str:

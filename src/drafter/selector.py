@@ -256,13 +256,13 @@ def _plan(
     ctx: DealContext,
     playbook: Playbook,
     today: dt.date,
+    f: Mapping[str, Any],
+    *,
     technique: Technique,
     send_on: dt.date,
     channel: Channel | None,
     rationale: str,
     then: list[Step],
-    f: Mapping[str, Any],
-    *,
     channel_why: str | None = None,
     forced: bool = False,
 ) -> Plan:
@@ -326,12 +326,12 @@ def make_plan(
             ctx,
             playbook,
             today,
-            chosen,
-            send_on,
-            picked,
-            rationale,
-            then,
             f,
+            technique=chosen,
+            send_on=send_on,
+            channel=picked,
+            rationale=rationale,
+            then=then,
             channel_why=why,
         )
     if channel is not None:
@@ -350,17 +350,27 @@ def make_plan(
             f"Next, on {found.day}, {found.technique.name} ({found.technique.id}): "
             f"{_because(found)}"
         )
-        return _plan(ctx, playbook, today, wait, found.day, None, rationale, then, f)
+        return _plan(
+            ctx,
+            playbook,
+            today,
+            f,
+            technique=wait,
+            send_on=found.day,
+            channel=None,
+            rationale=rationale,
+            then=then,
+        )
     return _plan(
         ctx,
         playbook,
         today,
-        wait,
-        _next_touch_day(ctx, eng, playbook, today),
-        None,
-        _nothing_fits(ctx, playbook, f),
-        [],
         f,
+        technique=wait,
+        send_on=_next_touch_day(ctx, eng, playbook, today),
+        channel=None,
+        rationale=_nothing_fits(ctx, playbook, f),
+        then=[],
     )
 
 
@@ -446,12 +456,12 @@ def _forced_plan(
         ctx,
         playbook,
         today,
-        technique,
-        send_on,
-        picked,
-        f"Chosen with --technique. {verdict}",
-        then,
         f,
+        technique=technique,
+        send_on=send_on,
+        channel=picked,
+        rationale=f"Chosen with --technique. {verdict}",
+        then=then,
         channel_why=why,
         forced=True,
     )

@@ -34,8 +34,10 @@ def plan_text(plan: Plan) -> str:
     lines = [f"{plan.name} ({plan.technique}){_rate(plan)}"]
     if plan.technique == "move_on":
         lines.append(f"  Stop here: send nothing more. (as of {plan.send_on:%a %d %b %Y})")
-    elif plan.technique == "wait":
+    elif plan.technique == "wait" and plan.then:
         lines.append(f"  Send nothing now. Next step on {plan.send_on:%a %d %b %Y}.")
+    elif plan.technique == "wait":
+        lines.append("  No playbook message fits yet: see why below.")
     else:
         when = f"{plan.send_on:%a %d %b %Y}" + (f", {plan.send_at}" if plan.send_at else "")
         verb = _VERBS.get(plan.channel.value if plan.channel else "", "Send")

@@ -78,7 +78,7 @@ def test_curly_quotes_match_and_keep_offsets() -> None:
     body = "Hi Ana — I’ve been waiting to hear back. You promised."
     report = check_message(body)
     found = [v for v in report.violations if v.rule == "no-resentment"]
-    assert [v.excerpt for v in found] == ["I’ve been waiting", "You promised"]
+    assert [v.excerpt for v in found] == ["I’ve been waiting to hear", "You promised"]
     assert all(body[v.start : v.end] == v.excerpt for v in found)
 
 
@@ -119,7 +119,7 @@ def test_existence_and_exceptions() -> None:
 
 def test_whole_words_only() -> None:
     assert rules_hit(check_message("I won the lotterymania prize draw")) == set()
-    assert "no-deception" in rules_hit(check_message("A lottery-style draw"))
+    assert "no-deception" in rules_hit(check_message("Claim your prize-draw entry"))
 
 
 def test_substitution_suggests_the_replacement() -> None:
@@ -201,6 +201,18 @@ def test_voicemail_seconds_use_the_stated_rate() -> None:
     assert "rescue-call-length" in rules_hit(long_rescue, "warning")
 
 
+def test_call_opener_length_times_only_the_opener() -> None:
+    """The voicemail fallback and what follows the first blank line are not the opener."""
+    opener = "Hi Bob, it's Dana from Northwind. Have you got a minute?"
+    script = f"{opener}\n\nThe point: {words(120)}\n\nIf it goes to voicemail: {words(100)}"
+    assert "call-opener-length" not in rules_hit(check_message(script, channel=Channel.call))
+    fallback = f"{opener} {words(80)}\nIf you get voicemail: {words(120)}"
+    assert "call-opener-length" not in rules_hit(check_message(fallback, channel=Channel.call))
+    long_opener = f"{opener} {words(120)}\nVoicemail: {words(20)}"
+    v = only(check_message(long_opener, channel=Channel.call), "call-opener-length")
+    assert v.message.startswith("About 52.4 s before they can speak")  # 131 words at 150 wpm
+
+
 def test_text_characters_and_subject_length() -> None:
     v = only(check_message("x" * 170, channel=Channel.text), "text-length")
     assert v.message.startswith("170 characters")
@@ -276,6 +288,86 @@ def test_guilt_is_flagged_outside_the_rescue_call() -> None:
     assert "no-guilt-trip" not in rules_hit(rescue)
     # Without a technique the rule applies: the rescue call must be named to use it.
     assert "no-guilt-trip" in rules_hit(check_message(GUILT))
+
+
+def test_confusion_is_guilt_only_about_their_silence() -> None:
+    for body in (
+        "I must admit I'm a little confused. We agreed on a pilot.",
+        "I'm a little confused: we agreed on a pilot and haven't spoken since.",
+        "I'm confused about why we haven't connected since the demo.",
+    ):
+        assert "no-guilt-trip" in rules_hit(check_message(body)), body
+    for body in (
+        "I'm a little confused by the pricing sheet you sent.",
+        "I'm a bit puzzled by the invoice numbering; is it per site?",
+    ):
+        assert check_message(body).ok, body
+
+
+def test_waiting_is_resentment_only_when_it_is_on_them() -> None:
+    for body in (
+        "I've been waiting patiently for your reply.",
+        "I've been waiting to hear back for three weeks.",
+        "I'm still waiting for your answer.",
+        "I've been waiting.",
+    ):
+        assert "no-resentment" in rules_hit(check_message(body)), body
+    for body in (
+        "I've been waiting for legal to finish the MSA.",
+        "We're still waiting on legal's redlines.",
+    ):
+        assert check_message(body).ok, body
+
+
+@pytest.mark.parametrize(
+    ("body", "rule"),
+    [
+        ("Just a friendly nudge about my previous email.", "no-just-checking-in"),
+        ("This is a quick reminder about my last email.", "no-just-checking-in"),
+        ("I'll be reaching out to your boss next week.", "no-persistence-threat"),
+        ("If I can't reach you by Friday, I'm going to escalate this.", "no-persistence-threat"),
+        ("Pricing increases next month, so you'll want to lock in today.", "no-fake-urgency"),
+        ("URGENT: please read", "no-fake-urgency"),
+        ("This is urgent.", "no-fake-urgency"),
+        ("Please call me back urgently.", "no-fake-urgency"),
+        ("I need an answer by end of day.", "no-deadline-demand"),
+        ("Hello? Hello? Is this thing on?", "no-repeated-chase"),
+        ("I've sent you 3 emails and left 2 voicemails.", "no-counting-messages"),
+        ("I'm calling from the lottery winnings office.", "no-deception"),
+        ("As I already said, the price holds.", "no-per-my-last-email"),
+        ("As I mentioned in my last email, the price holds.", "no-per-my-last-email"),
+        ("Should I take your silence as a sign you were never serious?", "no-character-assumption"),
+    ],
+)
+def test_variants_of_the_reviewed_misses_are_errors(body: str, rule: str) -> None:
+    assert rule in rules_hit(check_message(body), "error")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "A friendly reminder that our meeting is tomorrow at 10.",
+        "I'd be happy to walk your CFO through the numbers.",
+        "Our prices go up in January; the current quote is attached for your records.",
+        "We need a decision from the board before the audit.",
+        "Did it arrive? Could you confirm the address?",
+        "Are you too busy this week? Next week works too.",
+        "Our urgent-care partners love it.",
+        "There's a sense of urgency on our side because the grant closes in June.",
+        "As previously discussed, the pilot is free.",
+        "If I don't hear back by Friday, I'll assume the timing is wrong and close the file.",
+        "When are you in the office next week? I'd like to drop off the samples.",
+        "I've left a few messages.",
+    ],
+)
+def test_ordinary_sentences_near_the_rules_are_not_errors(body: str) -> None:
+    assert check_message(body, channel=Channel.email).ok, body
+
+
+def test_counting_calls_is_a_warning_counting_messages_left_an_error() -> None:
+    assert rules_hit(check_message("I've called you 6 times.")) == {"no-counting-attempts"}
+    report = check_message("I've left you 6 voicemails and 4 emails.")
+    assert only(report, "no-counting-messages").severity == "error"
 
 
 def test_resentment_is_flagged_even_in_the_rescue_call() -> None:

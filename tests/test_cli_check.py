@@ -167,3 +167,17 @@ def test_module_entry_point_reads_stdin() -> None:
     )
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["ok"] is False
+
+
+def test_offsets_of_a_crlf_file_count_a_line_break_as_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Files are read with universal newlines: offsets index the text with
+    ``\\n`` line breaks, and code points (not bytes) count."""
+    path = tmp_path / "crlf.txt"
+    path.write_bytes("Hi Zoë,\r\n\r\nJust checking in.\r\n".encode())
+    result = run_cli(capsys, "check", str(path), "--json")
+    v = json.loads(result.out)["violations"][0]
+    text = "Hi Zoë,\n\nJust checking in.\n"
+    assert (v["start"], v["end"], v["line"], v["column"]) == (9, 25, 3, 1)
+    assert text[v["start"] : v["end"]] == v["excerpt"] == "Just checking in"

@@ -176,6 +176,9 @@ def _corpus() -> list[str]:
     seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"  # beside the checkout
     if seeds.is_dir():
         texts += [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))]
+    review = Path(__file__).parent / "data" / "tone_review.yaml"
+    texts += [m["body"] for m in yaml.safe_load(review.read_text(encoding="utf-8"))["messages"]]
+    texts += NON_ASCII  # case folding beyond ASCII (below)
     return [t.replace("’", "'") for t in texts if t]
 
 
@@ -208,8 +211,117 @@ def test_prefilter_never_skips_a_match() -> None:
     assert checked > 5000
 
 
-def test_prepare_keeps_offsets_when_lowercasing_changes_length() -> None:
+def test_prepare_keeps_offsets_when_lowercasing_changes_length(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import drafter.rules
+
     rules = load_rules()
-    t: Prepared = rules.prepare("İstanbul: just checking in")
-    assert t.lower is None
-    assert t.stats == measure("İstanbul: just checking in")
+    text = "İstanbul: just checking in"  # "İ".lower() is two characters
+    t: Prepared = rules.prepare(text)
+    assert t.lower == "istanbul: just checking in"  # folded one for one first
+    assert t.stats == measure(text)
+    # Were a character to lower-case to two after folding: no shortcut at all.
+    monkeypatch.setattr(drafter.rules, "_FOLD", {})
+    t = rules.prepare(text)
+    assert t.lower is None and t.stats == measure(text)
+    token = rules.matchers["no-just-checking-in"].tokens[0]
+    assert token.possible(t) and list(token.spans(t)) == [(10, 26)]
+
+
+# Texts whose case folding is not plain ASCII: lower() changes their length, or
+# they hold characters re.IGNORECASE equates with ASCII letters (ſ, K, İ, ı).
+NON_ASCII = [
+    "Please reply a\u017fap.",  # long s: "aſap" is "asap" to re.IGNORECASE
+    "Per my la\u017ft email, the quote stands.",
+    "Ju\u017ft checking in, Jos\u00e9.",
+    "I'll \u212aEEP CALLING until I reach you.",  # the Kelvin sign is a K
+    "\u0130stanbul team: just checking in. I've been waiting for weeks.",
+    "Hi \u0130lker, thi\u0131s is my la\u0131st message. WHEN ARE YOU \u0130N?",
+    "Hi Jos\u00e9, M\u00fcller & Garc\u00eda: last chance! Caf\u00e9 na\u00efve r\u00e9sum\u00e9.",
+    "\u00c9QUIPE \u00c0 PARIS \u2014 per my last email, stra\u00dfe \ufb00 \u03a3\u03b1\u03c2.",
+    "I'm a little confused \u2014 we agreed on a pilot.",
+]
+
+
+def test_prefilter_never_skips_a_match_in_non_ascii_text() -> None:
+    """The word prefilter and the lower-cased fast path must find exactly what a
+    case-insensitive scan of the text finds, whatever its characters."""
+    rules = load_rules()
+    for text in NON_ASCII:
+        t = rules.prepare(text)
+        for rule in rules.rules:
+            data = rule.model_dump()
+            patterns = data.get("tokens") or list(data.get("swap") or {})
+            if rule.type == "shouting" or not patterns:
+                continue
+            matcher = rules.matchers[rule.id]
+            for pattern, token in zip(patterns, matcher.tokens, strict=True):
+                want = _reference_spans(
+                    pattern, t.text, data.get("case_sensitive", False), data["whole_words"]
+                )
+                assert list(token.spans(t)) == want, (rule.id, pattern, text)
+
+
+def test_long_s_and_kelvin_sign_are_flagged_like_their_ascii_letters() -> None:
+    from drafter.checker import check_message
+
+    assert {v.rule for v in check_message("Please reply a\u017fap.").violations} == {
+        "pressure-words"
+    }
+    per = check_message("Hi. Per my la\u017ft email").violations
+    assert [(v.rule, v.start, v.end) for v in per] == [("no-per-my-last-email", 4, 21)]
+    assert not check_message("I'll \u212aeep calling").ok
+
+
+def test_the_ascii_lookalikes_are_all_listed() -> None:
+    """Every non-ASCII character re.IGNORECASE takes for an ASCII letter is in
+    the table the shortcuts fold it with, mapped to that letter (recomputed
+    over all of Unicode)."""
+    from drafter.rules import _ASCII_LOOKALIKES
+
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    found = {c for c in map(chr, range(0x80, 0x110000)) if letter.match(c)}
+    assert found == set(_ASCII_LOOKALIKES)
+    for char, ascii_letter in _ASCII_LOOKALIKES.items():
+        assert re.fullmatch(ascii_letter, char, re.IGNORECASE), char
+
+
+def test_without_the_regex_parser_every_token_is_scanned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failed import of re's private parser means no requirement (the token is
+    always scanned), never an exception or a skipped match."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake_import(
+        name: str,
+        globals: object = None,
+        locals: object = None,
+        fromlist: tuple[str, ...] | None = (),
+        level: int = 0,
+    ) -> object:
+        blocked = {"_parser", "_constants"} & set(fromlist or ())
+        if (name == "re" and blocked) or name in ("sre_parse", "sre_constants"):
+            raise ImportError(f"simulated: no {name}")
+        return real_import(name, globals, locals, fromlist, level)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    assert required_words("lottery winnings", whole_words=True) is None
+    assert required_text("(just )?reply") is None
+    rule = ExistenceRule.model_validate({**GOOD_RULE, "tokens": ["per my last email", "foo"]})
+    matcher = rule.compile()
+    assert all(tok.needs is None and tok.literals is None for tok in matcher.tokens)
+    rules = load_rules()
+    for text in ["Per my last email, the foo stands.", "Nothing here.", *NON_ASCII]:
+        t = rules.prepare(text)
+        assert not matcher.idle(t)
+        found = [(f.start, f.end) for f in matcher.find("body", t, 150.0)]
+        want = sorted(
+            span
+            for p in ("per my last email", "foo")
+            for span in _reference_spans(p, text, False, True)
+        )
+        assert found == want, text

@@ -3,10 +3,13 @@
 :func:`check_message` runs the rules of :mod:`drafter.rules` (and, when the
 technique is given, that technique's required moves) over the body and the
 subject, and returns a :class:`CheckReport` whose ``model_dump(mode="json")``
-is the contract's ``check`` shape. Offsets are character offsets (Python
-string indices) into the body, or into the subject for a violation with
-``field == "subject"``; a violation about the whole text (a length, the
-reading grade, a missing move) has ``start == end == 0`` and an empty excerpt.
+is the contract's ``check`` shape. Offsets are code-point offsets (Python
+string indices) into the body exactly as passed in (a ``"\r\n"`` is two code
+points here; the CLI reads files with universal newlines first), or into the
+subject for a violation with ``field == "subject"``; a violation about the
+whole text (a length, the reading grade, a missing move) has
+``start == end == 0`` and an empty excerpt. Matching folds case beyond ASCII
+without moving offsets (``drafter.rules.RuleSet.prepare``).
 """
 
 from __future__ import annotations

@@ -31,7 +31,9 @@ def read_text(path: str | Path, *, error: type[DrafterError] = InputError) -> tu
     the name to show for it in messages."""
     name = shown_name(path)
     if name == "<stdin>":
-        return sys.stdin.read().removeprefix("\ufeff"), name
+        # as a file is read: no BOM, universal newlines (offsets then agree)
+        text = sys.stdin.read().removeprefix("\ufeff")
+        return text.replace("\r\n", "\n").replace("\r", "\n"), name
     try:
         return Path(path).read_text(encoding="utf-8-sig"), name
     except FileNotFoundError:

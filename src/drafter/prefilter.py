@@ -48,9 +48,19 @@ class _El:
     seqs: tuple[tuple[_El, ...], ...] = ()
 
 
-def _elements(items: Any) -> tuple[_El, ...]:
-    from re import _constants as c  # type: ignore[attr-defined]
+def _parser() -> tuple[Any, Any]:
+    """CPython's regex parser and its constants (``re._parser`` since 3.11,
+    ``sre_parse`` before). Raises ImportError when neither is there; callers
+    turn any failure into "no requirement"."""
+    try:
+        from re import _constants, _parser  # type: ignore[attr-defined]
+    except ImportError:
+        import sre_constants as _constants  # Python < 3.11
+        import sre_parse as _parser
+    return _parser, _constants
 
+
+def _elements(items: Any, c: Any) -> tuple[_El, ...]:
     out: list[_El] = []
     for op, av in items:
         if op is c.LITERAL:
@@ -71,15 +81,15 @@ def _elements(items: Any) -> tuple[_El, ...]:
         elif op is c.IN and _separators_only(av, c):
             out.append(_El("sep"))
         elif op is c.SUBPATTERN:
-            out.append(_El("group", seqs=(_elements(av[-1]),)))
+            out.append(_El("group", seqs=(_elements(av[-1], c),)))
         elif op is c.BRANCH:
-            out.append(_El("branch", seqs=tuple(_elements(alt) for alt in av[1])))
+            out.append(_El("branch", seqs=tuple(_elements(alt, c) for alt in av[1])))
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
             low, high, inner = av
             if low == high == 1:
-                out.append(_El("group", seqs=(_elements(inner),)))
+                out.append(_El("group", seqs=(_elements(inner, c),)))
             elif low == 0 and high == 1:
-                out.append(_El("opt", seqs=(_elements(inner),)))
+                out.append(_El("opt", seqs=(_elements(inner, c),)))
             else:
                 out.append(_El("opaque"))
         else:
@@ -164,11 +174,10 @@ def _required(seq: tuple[_El, ...], left: bool, right: bool) -> frozenset[str] |
 def required_words(pattern: str, *, whole_words: bool) -> frozenset[str] | None:
     """Lower-case words one of which any match of ``pattern`` contains as a whole
     word, or None if the pattern does not say (then it must always be scanned)."""
-    from re import _parser  # type: ignore[attr-defined]
-
     try:
-        return _required(_elements(_parser.parse(pattern).data), whole_words, whole_words)
-    except Exception:  # an unexpected parse tree: no prefilter, never a wrong skip
+        parser, c = _parser()
+        return _required(_elements(parser.parse(pattern).data, c), whole_words, whole_words)
+    except Exception:  # no parser, or an unexpected parse tree: never a wrong skip
         return None
 
 
@@ -187,9 +196,8 @@ def _pieces(seq: tuple[_El, ...]) -> frozenset[str] | None:
 def required_text(pattern: str) -> frozenset[str] | None:
     """Lower-case pieces of text one of which any match of ``pattern`` contains
     (anywhere, not necessarily as a word), or None if the pattern does not say."""
-    from re import _parser  # type: ignore[attr-defined]
-
     try:
-        return _pieces(_elements(_parser.parse(pattern).data))
-    except Exception:
+        parser, c = _parser()
+        return _pieces(_elements(parser.parse(pattern).data, c))
+    except Exception:  # no parser, or an unexpected parse tree: never a wrong skip
         return None

@@ -43,7 +43,7 @@ from drafter.context import Channel
 from drafter.errors import PlaybookError
 from drafter.loading import Patterns, check_patterns, read_data, validate
 from drafter.prefilter import required_text, required_words
-from drafter.readability import TextStats, measure
+from drafter.readability import WORD, TextStats, measure
 from drafter.settings import Level
 
 Part = Literal["body", "subject"]
@@ -67,6 +67,13 @@ def _fill(template: str, values: Mapping[str, object]) -> str:
 
 
 _uids = itertools.count()
+
+
+# The non-ASCII characters that re.IGNORECASE takes for an ASCII letter (İ and ı
+# for i, ſ for s, the Kelvin sign for k), and that letter; tests/test_rules.py
+# recomputes the set over all of Unicode.
+_ASCII_LOOKALIKES = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+_FOLD = str.maketrans(_ASCII_LOOKALIKES)
 
 
 def _wordish(ch: str) -> bool:
@@ -155,9 +162,9 @@ class Prepared:
     """A text ready for the matchers (see :meth:`RuleSet.prepare`)."""
 
     text: str  # curly quotes straightened
-    lower: str | None  # text.lower(), unless that changed its length
+    lower: str | None  # text.lower(); None when matching it could differ (see RuleSet.prepare)
     stats: TextStats
-    active: frozenset[int]  # uids of the tokens whose required words are present
+    active: frozenset[int]  # uids of the tokens whose required words are present (or all)
 
 
 # ---------------------------------------------------------------------------
@@ -286,14 +293,17 @@ class ShoutingMatcher(Matcher):
 
 
 class LengthMatcher(Matcher):
-    __slots__ = ("max", "metric", "min")
+    __slots__ = ("max", "metric", "min", "until")
 
     def __init__(self, rule: LengthRule) -> None:
         super().__init__(rule)
         self.metric, self.max, self.min = rule.metric, rule.max, rule.min
+        self.until = re.compile(rule.until, re.IGNORECASE | re.MULTILINE) if rule.until else None
 
     def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
         stats = t.stats
+        if self.until is not None and (cut := self.until.search(t.text)) is not None:
+            stats = measure(t.text[: cut.start()])  # only the text before the cut
         if self.metric == "words":
             value = float(stats.words)
         elif self.metric == "characters":
@@ -465,7 +475,9 @@ class ShoutingRule(Rule):
 
 class LengthRule(Rule):
     """A limit on ``words``, ``characters`` or spoken ``seconds`` (at the
-    speaking rate the rules data states). Reported for the whole part."""
+    speaking rate the rules data states). Reported for the whole part; with
+    ``until`` (a regex, case-insensitive, ``^`` at each line), only the text
+    before its first match is measured (a call's opener, not its fallbacks)."""
 
     fields: ClassVar[tuple[str, ...]] = ("value", "limit", "unit")
     default_scope: ClassVar[tuple[Part, ...]] = ("body",)
@@ -474,6 +486,14 @@ class LengthRule(Rule):
     metric: Literal["words", "characters", "seconds"]
     max: float | None = Field(default=None, gt=0)
     min: float | None = Field(default=None, ge=0)
+    until: str | None = Field(default=None, min_length=1)
+
+    @field_validator("until")
+    @classmethod
+    def _until_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_patterns([value])
+        return value
 
     @model_validator(mode="after")
     def _a_limit(self) -> LengthRule:
@@ -559,6 +579,7 @@ class RuleSet:
                 for word in token.needs or ():
                     index.setdefault(word, set()).add(token.uid)
         self._index = {word: frozenset(uids) for word, uids in index.items()}
+        self._all = frozenset().union(*self._index.values())  # every token with a required word
         self.techniques = frozenset(self._moves)
         self.matchers.update((r.id, m) for ms in self._moves.values() for r, m in ms)
         self.moves_by_technique = {t: tuple(ms) for t, ms in moves.items()}
@@ -572,13 +593,28 @@ class RuleSet:
 
     def prepare(self, text: str) -> Prepared:
         """Measure ``text`` (curly quotes already straightened) and note which
-        tokens its words make worth scanning."""
+        tokens its words make worth scanning.
+
+        The shortcuts (the word prefilter and matching on a lower-cased copy)
+        must find exactly what a case-insensitive scan of the text finds. The
+        few non-ASCII characters that ``re.IGNORECASE`` equates with an ASCII
+        letter (``ſ`` is ``s``: "aſap" matches ``asap``) are first replaced by
+        that letter, one character for one, so offsets stay right. If
+        lower-casing still changes the length (a character that lower-cases to
+        two), there is no shortcut: every token is scanned on the text itself.
+        """
         stats = measure(text)
-        lower: str | None = text.lower()
-        if lower is not None and len(lower) != len(text):
-            lower = None  # a few characters lower-case to two; match the original
+        vocabulary = stats.vocabulary
+        folded = text
+        if not text.isascii():
+            folded = text.translate(_FOLD)
+        lower = folded.lower()
+        if len(lower) != len(text):
+            return Prepared(text=text, lower=None, stats=stats, active=self._all)
+        if folded is not text and folded != text:
+            vocabulary = frozenset(WORD.findall(lower))
         index = self._index
-        hits = [index[w] for w in stats.vocabulary if w in index]
+        hits = [index[w] for w in vocabulary if w in index]
         return Prepared(text=text, lower=lower, stats=stats, active=frozenset().union(*hits))
 
     def select(self, channel: Channel | None, technique: str | None) -> Compiled:

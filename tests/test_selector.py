@@ -508,3 +508,28 @@ def test_forced_channel_on_a_stop_is_refused(playbook: Playbook) -> None:
         make_plan(ctx, playbook, TODAY, technique="move_on", channel=Channel.email)
     with pytest.raises(InputError, match="--technique"):
         make_plan(ctx, playbook, TODAY, technique="pester")
+
+
+def test_a_next_step_written_as_a_sentence_is_flagged_not_garbled(playbook: Playbook) -> None:
+    from drafter.offline import render_offline
+
+    deal = {
+        "agreed_next_step": "we would send you the pilot plan",
+        "benefits": ["faster onboarding", "cut costs"],
+    }
+    ctx = make_context(history=_rescue_history(12), deal=deal)
+    plan = make_plan(ctx, playbook, TODAY)
+    notes = " ".join(plan.notes)
+    assert (
+        "deal.agreed_next_step" in notes and "deal.benefits[0]" not in notes
+    )  # "faster" could be a verb
+    _, body = render_offline(
+        ctx,
+        "rescue_call",
+        Channel.voicemail,
+        sender=ctx.sender,
+        send_on=TODAY,
+        templates_dir=playbook.path / "templates",
+    )
+    assert "to we would" not in body and "we would send" not in body
+    assert "on a next step" in body

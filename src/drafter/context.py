@@ -97,6 +97,40 @@ class PreferredChannel(StrEnum):
     assistant = "assistant"
 
 
+# Words a phrase that should start with a verb ("review the pilot plan") must
+# not start with: a sentence ("we would send ...") or a noun phrase ("the ROI").
+_NOT_A_VERB = frozenset(
+    [
+        "we",
+        "i",
+        "you",
+        "they",
+        "he",
+        "she",
+        "it",
+        "our",
+        "my",
+        "your",
+        "their",
+        "his",
+        "her",
+        "its",
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+    ]
+)
+
+
+def reads_as_verb_phrase(text: str) -> bool:
+    """Whether a next step or benefit fits 'we agreed to ...' / 'help you ...'."""
+    words = re.sub(r"^to\s+", "", text.strip(), flags=re.IGNORECASE).split()
+    return bool(words) and words[0].lower().strip("'\"") not in _NOT_A_VERB
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -137,6 +171,9 @@ class Prospect(Strict):
 
 
 class Deal(Strict):
+    """``agreed_next_step`` and each of ``benefits`` are verb phrases ("cut
+    onboarding time in half"): templates put them after "to" or "help you"."""
+
     stage: Stage
     value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     agreed_next_step: Text | None = None
@@ -144,6 +181,12 @@ class Deal(Strict):
     benefits: list[Text] = Field(default_factory=list)
     news: Text | None = None
     notes: str | None = None  # UNTRUSTED: data, never instructions
+
+    def phrasing_problems(self) -> list[str]:
+        """Fields that do not read as verb phrases (the drafts leave them out)."""
+        named = [("agreed_next_step", self.agreed_next_step)]
+        named += [(f"benefits[{i}]", b) for i, b in enumerate(self.benefits)]
+        return [key for key, text in named if text and not reads_as_verb_phrase(text)]
 
 
 class Touch(Strict):

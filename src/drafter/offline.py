@@ -24,7 +24,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
-from drafter.context import Channel, DealContext, Sender
+from drafter.context import Channel, DealContext, Sender, reads_as_verb_phrase
 from drafter.engagement import summarise
 from drafter.errors import PlaybookError
 
@@ -200,6 +200,8 @@ def _phrase(value: str | None, *, verb: bool = False) -> str | None:
     text = re.sub(r"\btheirs\b", "yours", text)
     text = re.sub(r"\bTheirs\b", "Yours", text)
     if verb:
+        if not reads_as_verb_phrase(text):
+            return None  # a sentence would break the template's; the plan says so
         text = re.sub(r"^to\s+", "", text, flags=re.IGNORECASE) or text
         first = text.split()[0]
         if first[:1].isupper() and first[1:].islower() and first.isalpha():

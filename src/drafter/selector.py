@@ -249,6 +249,12 @@ def _notes(ctx: DealContext, today: dt.date, channel: Channel | None) -> list[st
         )
     if p.away_until is not None and p.away_until > today:
         notes.append(f"{p.name} is away until {p.away_until}: nothing is planned before then.")
+    for key in ctx.deal.phrasing_problems():
+        notes.append(
+            f"deal.{key} reads as a sentence or a noun phrase, so drafts leave it out: write "
+            "it as what you will do, starting with a verb (e.g. 'review the pilot plan with "
+            "your CFO', 'cut onboarding time in half')."
+        )
     return notes
 
 

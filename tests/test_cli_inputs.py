@@ -278,3 +278,12 @@ def test_config_problems_are_one_line(
 def test_stdin_json_with_a_bom(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "plan", "-", "--json", stdin="\ufeff" + json.dumps(GOOD))
     assert result.code == 0, result.err
+
+
+@pytest.mark.parametrize("option", ["--technique", "--channel"])
+def test_long_bad_values_are_not_echoed_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    result = run_cli(capsys, "plan", _json(tmp_path, GOOD), option, "x" * 3000)
+    assert_clean_error(result, option)
+    assert len(result.err) < 400

@@ -533,3 +533,25 @@ def test_a_next_step_written_as_a_sentence_is_flagged_not_garbled(playbook: Play
     )
     assert "to we would" not in body and "we would send" not in body
     assert "on a next step" in body
+
+
+def test_move_on_is_not_held_for_a_working_day() -> None:
+    saturday = dt.date(2026, 11, 21)
+    ctx = make_context(stage="cold", history=_closing_sent(9), today=saturday)
+    plan = make_plan(ctx, load_playbook(), saturday)
+    assert (plan.technique, plan.send_on) == ("move_on", saturday)
+
+
+def test_a_long_absence_plans_the_step_due_on_return(playbook: Playbook) -> None:
+    back = dt.date(2027, 1, 26)  # beyond the 60-day horizon
+    ctx = make_context(
+        history=_rescue_history(12), deal=NEXT_STEP, prospect={"away_until": back.isoformat()}
+    )
+    plan = make_plan(ctx, playbook, TODAY)
+    assert (plan.technique, plan.send_on) == ("wait", back)
+    assert (plan.then[0].technique, plan.then[0].send_on) == ("should_i_stay_or_go", back)
+    # an absence longer than the playbook's patience ends in move_on, not a message
+    longer = make_context(
+        history=_rescue_history(12), deal=NEXT_STEP, prospect={"away_until": "2027-06-01"}
+    )
+    assert [s.technique for s in make_plan(longer, playbook, TODAY).then] == ["move_on"]

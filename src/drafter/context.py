@@ -39,7 +39,7 @@ def _iso_day(value: Any) -> Any:
         return value
     if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
         return value.strip()
-    raise ValueError(f"a date is YYYY-MM-DD (got {str(value)[:40]!r})")
+    raise ValueError("a date is YYYY-MM-DD")
 
 
 def _sane_day(value: dt.date) -> dt.date:
@@ -55,11 +55,23 @@ TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "sir", "dame"
 
 
 def first_word_of(name: str) -> str:
-    """'Dr. Anne-Marie O'Neil' -> 'Anne-Marie'; 'Bob Martin' -> 'Bob'."""
+    """How to greet someone by name.
+
+    'Bob Martin' -> 'Bob'; 'Dr. Anne-Marie O'Neil' -> 'Anne-Marie';
+    'Mr. J. Smith' -> 'Mr. Smith' and 'Dr. Smith' -> 'Dr. Smith' (no first name
+    to use, so title and surname); a lone word is used as it is.
+    """
     words = name.split()
+    titles = []
     while len(words) > 1 and words[0].rstrip(".").lower() in TITLES:
-        words = words[1:]
-    return words[0]
+        titles.append(words.pop(0))
+    given = [w for w in words[:-1] if not _INITIAL.fullmatch(w)]
+    if given:
+        return given[0]
+    return " ".join([*titles[:1], words[-1]])
+
+
+_INITIAL = re.compile(r"\w\.?")
 
 
 class Channel(StrEnum):
@@ -128,7 +140,10 @@ _NOT_A_VERB = frozenset(
 def reads_as_verb_phrase(text: str) -> bool:
     """Whether a next step or benefit fits 'we agreed to ...' / 'help you ...'."""
     words = re.sub(r"^to\s+", "", text.strip(), flags=re.IGNORECASE).split()
-    return bool(words) and words[0].lower().strip("'\"") not in _NOT_A_VERB
+    if not words:
+        return False
+    first = words[0].strip("'\"")
+    return (first.isupper() and len(first) > 1) or first.lower() not in _NOT_A_VERB
 
 
 class Strict(BaseModel):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from drafter.context import DealContext, HistorySummary
 from drafter.errors import InputError
-from drafter.loading import load_model, shown_name
+from drafter.loading import load_model, short, shown_name
 from drafter.playbook import Playbook
 
 
@@ -17,7 +17,7 @@ def load_context(path: str | Path, playbook: Playbook) -> DealContext:
     for key, technique in _techniques_named(ctx):
         if technique not in messages:
             raise InputError(
-                f"{technique!r} is not a technique that sends a message; known: "
+                f"{short(technique)} is not a technique that sends a message; known: "
                 f"{', '.join(messages)}",
                 path=shown_name(path),
                 key=key,

@@ -3,6 +3,7 @@ one line that names the file and the key."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import reprlib
@@ -106,8 +107,10 @@ def describe_validation_error(exc: ValidationError) -> tuple[str, str]:
         message = "unknown key (check the spelling)"
     elif first["type"] == "missing":
         message = "required key is missing"
-    elif "input" in first and not isinstance(first["input"], dict | list):
-        message = f"{message} (got {_short(first['input'])})"
+    elif (
+        "input" in first and not isinstance(first["input"], dict | list) and "(got " not in message
+    ):
+        message = f"{message} (got {short(first['input'])})"
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     return key, message
@@ -117,7 +120,10 @@ _SHORT = reprlib.Repr()
 _SHORT.maxstring = _SHORT.maxother = 60
 
 
-def _short(value: Any) -> str:
+def short(value: Any) -> str:
+    """A value for an error message: dates as written, long text cut."""
+    if isinstance(value, dt.date):
+        return str(value)
     return _SHORT.repr(value)
 
 

@@ -33,6 +33,7 @@ from drafter.engagement import (
     summarise,
 )
 from drafter.errors import InputError
+from drafter.loading import short
 from drafter.plan import Alternative, Plan, Step
 from drafter.playbook import Playbook, Technique, When, next_working_day
 
@@ -119,7 +120,10 @@ def candidate_days(
     if ctx.prospect.away_until is not None:
         days.add(ctx.prospect.away_until)
     days |= {next_working_day(d, playbook.settings) for d in days}
-    return sorted(d for d in days if start <= d <= end)
+    back = ctx.prospect.away_until
+    return sorted(
+        d for d in days if start <= d and (d <= end or (back is not None and d <= back + 7 * _DAY))
+    )
 
 
 def next_match(
@@ -314,13 +318,18 @@ def make_plan(
     if technique is not None:
         if technique not in playbook.techniques:
             known = ", ".join(t.id for t in playbook.ordered)
-            raise InputError(f"unknown technique {technique!r}; known: {known}", key="--technique")
+            raise InputError(
+                f"unknown technique {short(technique)}; known: {known}", key="--technique"
+            )
         return _forced_plan(ctx, playbook, today, eng, playbook.techniques[technique], channel)
     f = facts(ctx, eng, today, playbook.closing)
     found = next_match(ctx, eng, playbook, today)
     wait = playbook.get("wait")
-    if found is not None and found.day == next_working_day(today, playbook.settings):
-        # due today, or on the next working day when today is not one
+    due = {today, next_working_day(today, playbook.settings)}
+    if found is not None and (
+        found.day == today or (found.technique.kind == "message" and found.day in due)
+    ):
+        # due today; a message due on the next working day when today is not one
         chosen = found.technique
         picked, why = choose_channel(chosen, ctx.prospect, channel)
         send_on = found.day

@@ -14,6 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from drafter.context import Channel, DealContext
 from drafter.errors import InputError
+from drafter.loading import short
 from drafter.playbook import Playbook, load_playbook
 from drafter.settings import Settings, load_settings
 
@@ -74,7 +75,9 @@ def parse_channel(value: str | None) -> Channel | None:
         return Channel(value.strip().lower())
     except ValueError:
         known = ", ".join(c.value for c in Channel)
-        raise InputError(f"unknown channel {value!r}; known: {known}", key="--channel") from None
+        raise InputError(
+            f"unknown channel {short(value)}; known: {known}", key="--channel"
+        ) from None
 
 
 def parse_day(value: str | None, option: str) -> dt.date | None:

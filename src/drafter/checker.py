@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from drafter.context import Channel
 from drafter.errors import InputError
+from drafter.loading import short
 from drafter.rules import LEVEL_RANK, Compiled, Finding, Part, Prepared, Rule, RuleSet, load_rules
 from drafter.settings import CheckSettings, Level
 
@@ -74,20 +75,20 @@ def _channel(value: Channel | str | None) -> Channel | None:
         return Channel(value)
     except ValueError:
         known = ", ".join(c.value for c in Channel)
-        raise InputError(f"unknown channel {value!r}; known: {known}", key="channel") from None
+        raise InputError(f"unknown channel {short(value)}; known: {known}", key="channel") from None
 
 
 def _validate(rules: RuleSet, technique: str | None, settings: CheckSettings) -> None:
     if technique is not None and technique not in rules.techniques:
         known = ", ".join(sorted(rules.techniques))
-        raise InputError(f"unknown technique {technique!r}; known: {known}", key="technique")
+        raise InputError(f"unknown technique {short(technique)}; known: {known}", key="technique")
     for rule_id in settings.disable:
         if not rules.knows(rule_id):
             import difflib
 
             close = difflib.get_close_matches(rule_id, sorted(rules.ids), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise InputError(f"unknown rule id {rule_id!r}{hint}", key="check.disable")
+            raise InputError(f"unknown rule id {short(rule_id)}{hint}", key="check.disable")
 
 
 def _disabled(rule_id: str, disable: Iterable[str]) -> bool:

@@ -8,6 +8,7 @@ import typer
 
 from drafter.cli.common import ConfigOpt, JsonOpt, PlaybookOpt, parse_channel, print_json
 from drafter.errors import InputError
+from drafter.loading import short
 
 LEVELS = ("error", "warning", "suggestion")
 
@@ -87,7 +88,7 @@ def check_command(
 
     if min_level is not None and min_level not in LEVELS:
         raise InputError(
-            f"unknown level {min_level!r}; use one of {', '.join(LEVELS)}", key="--min-level"
+            f"unknown level {short(min_level)}; use one of {', '.join(LEVELS)}", key="--min-level"
         )
     settings = load_settings(config).with_overrides(playbook=playbook)
     check = settings.check
@@ -127,6 +128,7 @@ def _read_message(file: str) -> tuple[str, str]:
 def _technique(value: str | None, known: frozenset[str]) -> str | None:
     if value is not None and value not in known:
         raise InputError(
-            f"unknown technique {value!r}; known: {', '.join(sorted(known))}", key="--technique"
+            f"unknown technique {short(value)}; known: {', '.join(sorted(known))}",
+            key="--technique",
         )
     return value

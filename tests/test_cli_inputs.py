@@ -90,6 +90,19 @@ def assert_clean_error(result: Any, *needles: str) -> None:
         ),
         (_with(deal__missed_appointment="2026-04-01"), ["today", "deal.missed_appointment"]),
         (_with(deal__value=-5), ["deal.value"]),
+        (
+            _with(
+                history=[
+                    {
+                        "date": "2026-03-01",
+                        "channel": "call",
+                        "direction": "in",
+                        "technique": "rescue_call",
+                    }
+                ]
+            ),
+            ["history[0]", "direction must be out"],
+        ),
     ],
     ids=[
         "unknown-key",
@@ -107,6 +120,7 @@ def assert_clean_error(result: Any, *needles: str) -> None:
         "today-before-history",
         "missed-in-future",
         "negative-value",
+        "technique-on-reply",
     ],
 )
 def test_bad_context_is_one_line_exit_2(

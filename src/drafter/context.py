@@ -210,6 +210,12 @@ class Touch(Strict):
     direction: Direction
     technique: Text | None = None
 
+    @model_validator(mode="after")
+    def _ours(self) -> Touch:
+        if self.technique is not None and self.direction is Direction.in_:
+            raise ValueError("technique names one of our touches: direction must be out")
+        return self
+
 
 class HistorySummary(Strict):
     attempts: int = Field(default=0, ge=0, strict=True)

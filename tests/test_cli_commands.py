@@ -43,7 +43,7 @@ def test_draft_json_per_example(example: Path, capsys: pytest.CaptureFixture[str
     result = run_cli(capsys, "draft", str(example), "--offline", "--json")
     assert result.code == 0, (result.out, result.err)  # our own templates pass our own rules
     record = json.loads(result.out)
-    assert set(record) == {"plan", "draft", "check"}
+    assert set(record) == {"plan", "draft", "check", "notes"}
     if record["plan"]["technique"] in ("move_on", "wait"):
         assert record["draft"] is None and record["check"] is None
         return
@@ -141,3 +141,20 @@ def test_unknown_channel_is_one_line(capsys: pytest.CaptureFixture[str]) -> None
     assert (
         result.code == 2 and "--channel" in result.err and len(result.err.strip().splitlines()) == 1
     )
+
+
+def test_missing_sender_details_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no drafter.toml here
+    for var in ("DRAFTER_SENDER_NAME", "DRAFTER_SENDER_PHONE", "DRAFTER_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    text = (ROOT / "examples" / "final_approach.yaml").read_text()
+    ctx = tmp_path / "ctx.yaml"
+    ctx.write_text("\n".join(line for line in text.splitlines() if not line.startswith("sender:")))
+    result = run_cli(capsys, "draft", str(ctx), "--offline", "--json")
+    notes = json.loads(result.out)["notes"]
+    assert result.code == 1  # a voicemail without a callback number fails its own check
+    assert any("name is not set" in n for n in notes) and any("--sender-phone" in n for n in notes)
+    human = run_cli(capsys, "draft", str(ctx), "--offline")
+    assert "Note: Your phone is not set" in human.out

@@ -68,6 +68,7 @@ class DraftResult:
     plan: Plan
     draft: Draft | None
     check: CheckReport | None
+    notes: tuple[str, ...] = ()  # what the rep should fix in their own details
 
     @property
     def ok(self) -> bool:
@@ -79,6 +80,7 @@ class DraftResult:
             "plan": self.plan.to_json(),
             "draft": self.draft.model_dump(mode="json") if self.draft else None,
             "check": self.check.model_dump(mode="json") if self.check is not None else None,
+            "notes": list(self.notes),
         }
 
 
@@ -115,4 +117,24 @@ def draft_deal(
             rules=load_rules(playbook.path),
             settings=settings.check.model_copy(update={"allow": allow}),
         )
-    return DraftResult(plan, draft, report)
+    return DraftResult(plan, draft, report, _missing_sender_details(draft, who))
+
+
+_SET_SENDER = "--sender-{field}, DRAFTER_SENDER_{FIELD}, or [sender] {field} in drafter.toml"
+_SPOKEN = (Channel.voicemail, Channel.call)
+
+
+def _missing_sender_details(draft: Draft | None, who: Sender) -> tuple[str, ...]:
+    if draft is None:
+        return ()
+    missing = []
+    if who.name is None:
+        missing.append("name")
+    if who.phone is None and draft.channel in _SPOKEN:
+        missing.append("phone")
+    return tuple(
+        f"Your {field} is not set, so the draft goes without it: set it with "
+        + _SET_SENDER.format(field=field, FIELD=field.upper())
+        + "."
+        for field in missing
+    )

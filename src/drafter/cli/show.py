@@ -87,4 +87,5 @@ def draft_result_text(result: DraftResult) -> str:
         parts.append(draft_text(result.draft))
     if result.check is not None:
         parts.append(format_report(result.check, "draft"))
+    parts += [_wrap(f"Note: {note}", "") for note in result.notes]
     return "\n\n".join(parts)

@@ -464,3 +464,99 @@ def test_format_report() -> None:
     assert "draft.txt:2:1  error  no-just-checking-in  " in text
     assert "    | Just checking in" in text
     assert lines[-1].startswith("draft.txt: fails: 2 errors, 1 warning, 0 suggestions (")
+
+
+# --- the second review: variants of its sentences that are in neither set ---
+
+
+@pytest.mark.parametrize(
+    ("body", "rule"),
+    [
+        (
+            "This is the third time I'm asking about the quote, for the 5th time now.",
+            "no-tallying-attempts",
+        ),
+        ("Two emails, and no reply.", "no-tallying-attempts"),
+        ("I have tried phoning, writing and messaging you on LinkedIn.", "no-tallying-attempts"),
+        ("My last two emails went unanswered.", "no-tallying-attempts"),
+        ("You are deliberately dodging my calls.", "no-character-assumption"),
+        ("It seems you're ignoring me.", "no-character-assumption"),
+        ("Clearly you're not the person in charge.", "no-character-assumption"),
+        ("My patience is wearing thin.", "no-impatience"),
+        ("I'm amazed you still haven't replied.", "no-impatience"),
+        ("Have you gone completely silent on me?", "no-impatience"),
+        ("Is it too much to ask for a reply?", "no-impatience"),
+        ("I absolutely need your decision.", "no-deadline-demand"),
+        ("I need an answer from you.", "no-deadline-demand"),
+        ("I need to hear back from you ASAP.", "no-deadline-demand"),
+        ("Sorry to be such a pest, but any news?", "no-guilt-trip"),
+        (
+            "Have you had a chance to read it? Have you had a chance to forward it?",
+            "no-repeated-chase",
+        ),
+        ("Your competition has already switched to us.", "no-fomo"),
+        ("Your team is falling further behind every quarter.", "no-fomo"),
+        ("Nobody wants to be left behind.", "no-fomo"),
+        ("Can't you even spare 10 minutes?", "no-time-pressure"),
+        ("Everyone has five minutes.", "no-time-pressure"),
+        ("We'll take your silence as agreement.", "no-silence-as-consent"),
+        ("If we don't hear back by Monday, we'll take that as a yes.", "no-silence-as-consent"),
+        (
+            "If I don't get a reply, I'll renew the contract for another year.",
+            "no-silence-as-consent",
+        ),
+        ("We can only reserve these seats until noon tomorrow.", "no-fake-urgency"),
+        ("The discount is only valid till midnight.", "no-fake-urgency"),
+        ("Final notice: reply now to keep your slot.", "no-fake-urgency"),
+        ("This is your final notice.", "no-fake-urgency"),
+        ("I'll ring you tomorrow, then every morning after that.", "no-persistence-threat"),
+    ],
+)
+def test_variants_of_the_second_review_are_errors(body: str, rule: str) -> None:
+    assert rule in rules_hit(check_message(body), "error"), body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The third time we ran the pilot, onboarding took half as long.",
+        "Two emails and the deck are attached, as promised.",
+        "I've tried calling the number on your site, but it seems out of date.",
+        "My last few emails had the wrong attachment, sorry; here is the right one.",
+        "You're avoiding the migration cost entirely with the hosted plan.",
+        "I'm surprised how quickly your team picked it up.",
+        "It would be great to hear how the pilot went.",
+        "Sorry for the radio silence on my side: I was out last week.",
+        "The market has gone quiet since the rate change.",
+        "I need an answer on whether SSO is in scope before I can price it.",
+        "Please reply ASAP if the address has changed.",
+        "I don't want to be a pest, so this is my last note.",
+        "Did you get a chance to look at the proposal? If not, no rush.",
+        "Your competitors' filings are public, so I pulled the numbers you asked about.",
+        "Our release fell behind schedule, so the demo moves to May.",
+        "If you're not the decision maker, who should I speak with?",
+        "We're in Boston tomorrow and the day after, if you'd like to meet.",
+        "The hotel can only hold the room block until June 3, so I booked it for both teams.",
+        "The quote is valid until the end of the month.",
+        "I'm only available until noon today, so Thursday may suit you better.",
+        "If I don't hear back by Friday, I'll assume the timing is wrong and close the file.",
+        "The regulator sent a final warning to the whole sector last year.",
+    ],
+)
+def test_ordinary_sentences_near_the_second_review_rules_are_not_errors(body: str) -> None:
+    assert check_message(body, channel=Channel.email).ok, body
+
+
+def test_minimising_their_time_is_a_warning() -> None:
+    report = check_message("It only takes a minute of your time.", channel=Channel.email)
+    assert report.ok and only(report, "time-minimising").severity == "warning"
+    assert "time-minimising" not in rules_hit(
+        check_message("Could you spare 15 minutes next week?")
+    )
+
+
+def test_the_guilt_opener_is_the_rescue_calls_own() -> None:
+    body = "I hate to be a pest, but did you get a chance to read the proposal?"
+    assert "no-guilt-trip" in rules_hit(check_message(body), "error")
+    rescue = check_message(body, technique="rescue_call")
+    assert "no-guilt-trip" not in rules_hit(rescue)

@@ -101,14 +101,17 @@ class Token:
     which would stop ``re`` from skipping ahead to the token's first letters.
     """
 
-    __slots__ = ("exact", "fast", "left", "literals", "needs", "uid")
+    __slots__ = ("_compiled", "case_sensitive", "left", "literals", "needs", "source", "uid")
 
     def __init__(self, pattern: str, *, case_sensitive: bool, whole_words: bool) -> None:
-        source = f"(?:{pattern})" + (r"(?![\w'])" if whole_words else "")
+        self.source = f"(?:{pattern})" + (r"(?![\w'])" if whole_words else "")
+        self.case_sensitive = case_sensitive
         self.uid = next(_uids)
         self.left = whole_words
-        self.exact = re.compile(source, 0 if case_sensitive else re.IGNORECASE)
-        self.fast = None if case_sensitive else _lowered(source)
+        # Compiled on first use: most tokens are never scanned in a one-off
+        # check (the prefilter rules them out), and compiling is most of the
+        # cost of loading the rules, which `drafter check` pays at every start.
+        self._compiled: tuple[re.Pattern[str], re.Pattern[str] | None] | None = None
         self.needs = required_words(pattern, whole_words=whole_words)
         # Without a required word, a required piece of text (any case) still saves scans.
         self.literals = None if self.needs is not None else required_text(pattern)
@@ -126,12 +129,27 @@ class Token:
         """Where the token matches (non-overlapping), if it possibly can."""
         return self.scan(t) if self.possible(t) else iter(())
 
+    @property
+    def exact(self) -> re.Pattern[str]:
+        return self._regexes()[0]
+
+    @property
+    def fast(self) -> re.Pattern[str] | None:
+        return self._regexes()[1]
+
+    def _regexes(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+        if self._compiled is None:
+            exact = re.compile(self.source, 0 if self.case_sensitive else re.IGNORECASE)
+            self._compiled = (exact, None if self.case_sensitive else _lowered(self.source))
+        return self._compiled
+
     def scan(self, t: Prepared) -> Iterator[tuple[int, int]]:
         """Where the token matches (non-overlapping)."""
-        if self.fast is not None and t.lower is not None:
-            regex, text = self.fast, t.lower
+        exact, fast = self._regexes()
+        if fast is not None and t.lower is not None:
+            regex, text = fast, t.lower
         else:
-            regex, text = self.exact, t.text
+            regex, text = exact, t.text
         pos = 0
         while (m := regex.search(text, pos)) is not None:
             start, end = m.span()

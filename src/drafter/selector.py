@@ -341,7 +341,7 @@ def make_plan(
             ctx,
             playbook,
             today,
-            f,
+            found.facts,  # the facts of the day it goes out, which decided it
             technique=chosen,
             send_on=send_on,
             channel=picked,

@@ -46,3 +46,10 @@ def test_readme_names_every_technique_and_fact(playbook: Playbook) -> None:
     listed = re.search(r"Facts: (.*?) \(each explained", README, flags=re.S)
     assert listed is not None
     assert re.findall(r"`(\w+)`", listed.group(1)) == list(FACT_LABELS)
+
+
+def test_readme_technique_table_matches_the_playbook(playbook: Playbook) -> None:
+    for technique in playbook.techniques.values():
+        words = " ".join(technique.applies_when.split())
+        assert f"| {technique.priority} | `{technique.id}`" in README
+        assert words in README, technique.id

@@ -20,9 +20,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from drafter.context import Channel
+from drafter.context import Channel, parse_channel
 from drafter.errors import InputError
 from drafter.loading import short
+from drafter.playbook import require_technique
 from drafter.rules import LEVEL_RANK, Compiled, Finding, Part, Prepared, Rule, RuleSet, load_rules
 from drafter.settings import CheckSettings, Level
 
@@ -68,20 +69,9 @@ class CheckReport(_Report):
         return sum(1 for v in self.violations if v.severity == severity)
 
 
-def _channel(value: Channel | str | None) -> Channel | None:
-    if value is None or isinstance(value, Channel):
-        return value
-    try:
-        return Channel(value)
-    except ValueError:
-        known = ", ".join(c.value for c in Channel)
-        raise InputError(f"unknown channel {short(value)}; known: {known}", key="channel") from None
-
-
 def _validate(rules: RuleSet, technique: str | None, settings: CheckSettings) -> None:
-    if technique is not None and technique not in rules.techniques:
-        known = ", ".join(sorted(rules.techniques))
-        raise InputError(f"unknown technique {short(technique)}; known: {known}", key="technique")
+    if technique is not None:
+        require_technique(technique, rules.techniques, key="technique")
     for rule_id in settings.disable:
         if not rules.knows(rule_id):
             import difflib
@@ -166,7 +156,7 @@ def check_message(
     """
     ruleset = rules if rules is not None else load_rules()
     settings = settings if settings is not None else _DEFAULT_SETTINGS
-    channel = _channel(channel)
+    channel = parse_channel(channel, key="channel")
     _validate(ruleset, technique, settings)
 
     originals: dict[Part, str] = {"body": body}

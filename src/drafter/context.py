@@ -146,6 +146,20 @@ def reads_as_verb_phrase(text: str) -> bool:
     return (first.isupper() and len(first) > 1) or first.lower() not in _NOT_A_VERB
 
 
+def parse_channel(value: Channel | str | None, *, key: str) -> Channel | None:
+    """A channel given by name; a one-line error naming ``key`` otherwise."""
+    if value is None or isinstance(value, Channel):
+        return value
+    try:
+        return Channel(value)
+    except ValueError:
+        from drafter.errors import InputError
+        from drafter.loading import short
+
+        known = ", ".join(c.value for c in Channel)
+        raise InputError(f"unknown channel {short(value)}; known: {known}", key=key) from None
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from drafter.context import Channel
 from drafter.engagement import DATE_FACTS, FACT_LABELS
-from drafter.errors import PlaybookError
-from drafter.loading import Patterns, read_data, validate
+from drafter.errors import InputError, PlaybookError
+from drafter.loading import Patterns, read_data, short, validate
 from drafter.resources import data_dir
 
 _OPERATORS = ("eq", "ne", "in_", "not_in", "gte", "lte", "between", "contains", "not_contains")
@@ -254,6 +254,16 @@ class Playbook(_Data):
             raise PlaybookError(
                 f"unknown technique {technique_id!r}; known: {known}", key="technique"
             ) from None
+
+
+def require_technique(technique_id: str, known: Iterable[str], *, key: str) -> str:
+    """``technique_id`` if it is one of ``known``; a one-line input error naming ``key``."""
+    names = sorted(known)
+    if technique_id not in names:
+        raise InputError(
+            f"unknown technique {short(technique_id)}; known: {', '.join(names)}", key=key
+        )
+    return technique_id
 
 
 REQUIRED_IDS = ("move_on", "wait")

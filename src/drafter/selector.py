@@ -33,9 +33,8 @@ from drafter.engagement import (
     summarise,
 )
 from drafter.errors import InputError
-from drafter.loading import short
 from drafter.plan import Alternative, Plan, Step
-from drafter.playbook import Playbook, Technique, When, next_working_day
+from drafter.playbook import Playbook, Technique, When, next_working_day, require_technique
 
 _DAY = dt.timedelta(days=1)
 _DAY_NAMES = {
@@ -316,11 +315,7 @@ def make_plan(
     """The plan for this deal on ``today``: pure, deterministic, explained."""
     eng = summarise(ctx)
     if technique is not None:
-        if technique not in playbook.techniques:
-            known = ", ".join(t.id for t in playbook.ordered)
-            raise InputError(
-                f"unknown technique {short(technique)}; known: {known}", key="--technique"
-            )
+        require_technique(technique, playbook.techniques, key="--technique")
         return _forced_plan(ctx, playbook, today, eng, playbook.techniques[technique], channel)
     f = facts(ctx, eng, today, playbook.closing)
     found = next_match(ctx, eng, playbook, today)

@@ -9,6 +9,7 @@ import typer
 from drafter.cli.common import ConfigOpt, JsonOpt, PlaybookOpt, parse_channel, print_json
 from drafter.errors import InputError
 from drafter.loading import short
+from drafter.playbook import require_technique
 
 LEVELS = ("error", "warning", "suggestion")
 
@@ -102,7 +103,11 @@ def check_command(
     report = check_message(
         body,
         channel=parse_channel(channel),
-        technique=_technique(technique, rules.techniques),
+        technique=(
+            None
+            if technique is None
+            else require_technique(technique, rules.techniques, key="--technique")
+        ),
         subject=subject,
         rules=rules,
         settings=options,
@@ -123,12 +128,3 @@ def _read_message(file: str) -> tuple[str, str]:
     if not text.strip():
         raise InputError("the message is empty", path=name)
     return text, name
-
-
-def _technique(value: str | None, known: frozenset[str]) -> str | None:
-    if value is not None and value not in known:
-        raise InputError(
-            f"unknown technique {short(value)}; known: {', '.join(sorted(known))}",
-            key="--technique",
-        )
-    return value

@@ -14,7 +14,6 @@ from pydantic import TypeAdapter, ValidationError
 
 from drafter.context import Channel, DealContext
 from drafter.errors import InputError
-from drafter.loading import short
 from drafter.playbook import Playbook, load_playbook
 from drafter.settings import Settings, load_settings
 
@@ -69,15 +68,9 @@ ChannelOpt = Annotated[
 
 def parse_channel(value: str | None) -> Channel | None:
     """``--channel``, in any case; a one-line error naming the option otherwise."""
-    if value is None:
-        return None
-    try:
-        return Channel(value.strip().lower())
-    except ValueError:
-        known = ", ".join(c.value for c in Channel)
-        raise InputError(
-            f"unknown channel {short(value)}; known: {known}", key="--channel"
-        ) from None
+    from drafter.context import parse_channel as parse
+
+    return parse(value.strip().lower() if value is not None else None, key="--channel")
 
 
 def parse_day(value: str | None, option: str) -> dt.date | None:

@@ -33,14 +33,14 @@ DATA = ROOT / "tests" / "data" / "tone_labelled.yaml"
 
 
 def typical_messages(low: int = 40, high: int = 130) -> list[dict[str, Any]]:
-    from drafter.readability import measure
+    from drafter.check.readability import measure
 
     messages = yaml.safe_load(DATA.read_text(encoding="utf-8"))["messages"]
     return [m for m in messages if low <= measure(m["body"]).words <= high]
 
 
 def load_once() -> None:
-    from drafter.rules import load_rules
+    from drafter.check.rules import load_rules
 
     started = time.perf_counter()
     load_rules()
@@ -48,9 +48,9 @@ def load_once() -> None:
 
 
 def in_process(checks: int, pool: list[dict[str, Any]], label: str = "typical messages") -> None:
-    from drafter.checker import check_message
+    from drafter.check.checker import check_message
+    from drafter.check.readability import measure
     from drafter.context import Channel
-    from drafter.readability import measure
 
     calls = [(m["body"], Channel(m["channel"]), m.get("technique"), m.get("subject")) for m in pool]
     words = statistics.mean(measure(m["body"]).words for m in pool)

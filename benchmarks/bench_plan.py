@@ -11,8 +11,8 @@ import sys
 import time
 
 from drafter.context import DealContext
+from drafter.plan.selector import make_plan
 from drafter.playbook import load_playbook
-from drafter.selector import make_plan
 
 TODAY = dt.date(2026, 11, 22)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from drafter.checker import CheckReport, Violation, check_message, format_report
+from drafter.check.checker import CheckReport, Violation, check_message, format_report
 from drafter.context import Channel
 from drafter.errors import InputError
 from drafter.settings import CheckSettings

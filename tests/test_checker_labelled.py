@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from drafter.checker import CheckReport, check_message
+from drafter.check.checker import CheckReport, check_message
 from drafter.context import Channel
 
 DATA = Path(__file__).parent / "data"

@@ -148,7 +148,7 @@ def test_check_does_not_import_openai() -> None:
         "    main(['check', '-', '--json'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print('openai' in sys.modules, 'drafter.drafting' in sys.modules, file=sys.stderr)\n"
+        "print('openai' in sys.modules, 'drafter.draft.pipeline' in sys.modules, file=sys.stderr)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from drafter.checker import check_message
+from drafter.check.checker import check_message
 from drafter.context import Channel, DealContext, Sender
-from drafter.offline import render_offline
+from drafter.draft.templates import render_offline
 from drafter.playbook import Playbook
 
 FIRST = ["Bob", "Priya", "Anne-Marie", "Tom", "Ken", "Sarah", "Mike", "Aisha", "José", "Li"]

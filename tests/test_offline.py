@@ -13,8 +13,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from drafter.context import Channel, DealContext, Sender
-from drafter.errors import PlaybookError
-from drafter.offline import (
+from drafter.draft.templates import (
     day,
     environment,
     join_and,
@@ -25,6 +24,7 @@ from drafter.offline import (
     template_context,
     tidy,
 )
+from drafter.errors import PlaybookError
 from drafter.playbook import Technique, load_playbook
 
 ROOT = Path(__file__).resolve().parent.parent

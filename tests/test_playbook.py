@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from drafter.errors import PlaybookError
+from drafter.plan.selector import make_plan
 from drafter.playbook import Condition, Playbook, load_playbook
-from drafter.selector import make_plan
 from tests.conftest import TODAY, make_context, touches
 
 CONTRACT_IDS = {

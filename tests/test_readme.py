@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from drafter.engagement import FACT_LABELS
+from drafter.plan.engagement import FACT_LABELS
 from drafter.playbook import Playbook
 from tests.cli_helpers import run_cli
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from drafter.check.prefilter import required_text, required_words
+from drafter.check.readability import measure
+from drafter.check.rules import ExistenceRule, Prepared, RuleSet, load_rules
 from drafter.errors import PlaybookError
 from drafter.playbook import default_playbook_dir
-from drafter.prefilter import required_text, required_words
-from drafter.readability import measure
-from drafter.rules import ExistenceRule, Prepared, RuleSet, load_rules
 
 GOOD_RULE = {
     "id": "no-foo",
@@ -214,7 +214,7 @@ def test_prefilter_never_skips_a_match() -> None:
 def test_prepare_keeps_offsets_when_lowercasing_changes_length(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import drafter.rules
+    import drafter.check.rules
 
     rules = load_rules()
     text = "İstanbul: just checking in"  # "İ".lower() is two characters
@@ -222,7 +222,7 @@ def test_prepare_keeps_offsets_when_lowercasing_changes_length(
     assert t.lower == "istanbul: just checking in"  # folded one for one first
     assert t.stats == measure(text)
     # Were a character to lower-case to two after folding: no shortcut at all.
-    monkeypatch.setattr(drafter.rules, "_FOLD", {})
+    monkeypatch.setattr(drafter.check.rules, "_FOLD", {})
     t = rules.prepare(text)
     assert t.lower is None and t.stats == measure(text)
     token = rules.matchers["no-just-checking-in"].tokens[0]
@@ -264,7 +264,7 @@ def test_prefilter_never_skips_a_match_in_non_ascii_text() -> None:
 
 
 def test_long_s_and_kelvin_sign_are_flagged_like_their_ascii_letters() -> None:
-    from drafter.checker import check_message
+    from drafter.check.checker import check_message
 
     assert {v.rule for v in check_message("Please reply a\u017fap.").violations} == {
         "pressure-words"
@@ -278,7 +278,7 @@ def test_the_ascii_lookalikes_are_all_listed() -> None:
     """Every non-ASCII character re.IGNORECASE takes for an ASCII letter is in
     the table the shortcuts fold it with, mapped to that letter (recomputed
     over all of Unicode)."""
-    from drafter.rules import _ASCII_LOOKALIKES
+    from drafter.check.rules import _ASCII_LOOKALIKES
 
     letter = re.compile("[a-z]", re.IGNORECASE)
     found = {c for c in map(chr, range(0x80, 0x110000)) if letter.match(c)}

@@ -11,8 +11,8 @@ import pytest
 
 from drafter.context import Channel
 from drafter.errors import InputError
+from drafter.plan.selector import make_plan
 from drafter.playbook import Playbook, load_playbook
-from drafter.selector import make_plan
 from tests.conftest import TODAY, as_summary, make_context, touches
 
 MONDAY = TODAY + dt.timedelta(days=1)
@@ -511,7 +511,7 @@ def test_forced_channel_on_a_stop_is_refused(playbook: Playbook) -> None:
 
 
 def test_a_next_step_written_as_a_sentence_is_flagged_not_garbled(playbook: Playbook) -> None:
-    from drafter.offline import render_offline
+    from drafter.draft.templates import render_offline
 
     deal = {
         "agreed_next_step": "we would send you the pilot plan",

@@ -1,7 +1,7 @@
 """The playbook as data: one YAML file per technique, plus shared settings.
 
 A technique declares when it applies as groups of conditions on named facts
-(see ``drafter.engagement.FACT_LABELS``). Conditions are evaluated by the small
+(see ``drafter.plan.engagement.FACT_LABELS``). Conditions are evaluated by the small
 interpreter below, never with ``eval``: a team adds or tunes a technique by
 editing YAML, and a typo fails loudly with its path.
 """
@@ -17,9 +17,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drafter.context import Channel
-from drafter.engagement import DATE_FACTS, FACT_LABELS
 from drafter.errors import InputError, PlaybookError
 from drafter.loading import Patterns, read_data, short, validate
+from drafter.plan.engagement import DATE_FACTS, FACT_LABELS
 from drafter.resources import data_dir
 
 _OPERATORS = ("eq", "ne", "in_", "not_in", "gte", "lte", "between", "contains", "not_contains")

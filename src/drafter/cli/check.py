@@ -83,8 +83,8 @@ def check_command(
 
     Example: echo "Just checking in!!" | drafter check - --channel text --json
     """
-    from drafter.checker import check_message, format_report
-    from drafter.rules import load_rules
+    from drafter.check.checker import check_message, format_report
+    from drafter.check.rules import load_rules
     from drafter.settings import CheckSettings, load_settings
 
     if min_level is not None and min_level not in LEVELS:

@@ -52,7 +52,7 @@ def draft_command(
     """
     from drafter.cli.show import draft_result_text
     from drafter.context import Sender
-    from drafter.drafting import draft_deal
+    from drafter.draft.pipeline import draft_deal
 
     loaded = load_all(context, today, config, playbook)
     settings = loaded.settings.with_overrides(model=model)

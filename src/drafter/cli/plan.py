@@ -38,7 +38,7 @@ def plan_command(
     Example: drafter plan examples/rescue_call.yaml --today 2026-11-22
     """
     from drafter.cli.show import plan_text
-    from drafter.selector import make_plan
+    from drafter.plan.selector import make_plan
 
     loaded = load_all(context, today, config, playbook)
     result = make_plan(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from drafter.drafting import Draft, DraftResult
-from drafter.plan import Plan
+from drafter.draft.pipeline import Draft, DraftResult
+from drafter.plan.models import Plan
 
 WIDTH = 88
 SHOWN_ALTERNATIVES = 4  # --json lists them all
@@ -80,7 +80,7 @@ def draft_text(draft: Draft) -> str:
 
 
 def draft_result_text(result: DraftResult) -> str:
-    from drafter.checker import format_report
+    from drafter.check.checker import format_report
 
     parts = [plan_text(result.plan)]
     if result.draft is not None:

@@ -25,8 +25,8 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from drafter.context import Channel, DealContext, Sender, reads_as_verb_phrase
-from drafter.engagement import summarise
 from drafter.errors import PlaybookError
+from drafter.plan.engagement import summarise
 
 SUBJECT_PREFIX = "Subject:"
 # Channels whose message has a subject line (every other channel has none).

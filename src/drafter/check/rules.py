@@ -22,7 +22,7 @@ regex that does not compile, a duplicate id) fails loudly with the file and key.
 
 Rules are compiled once into matchers (:class:`RuleSet`). A phrase rule is only
 scanned when the message contains one of the words its regexes cannot match
-without (worked out from the regexes themselves, see ``drafter.prefilter``):
+without (worked out from the regexes themselves, see ``drafter.check.prefilter``):
 most rules are skipped on most messages, which keeps a check well under a
 millisecond.
 """
@@ -39,11 +39,11 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from drafter.check.prefilter import required_text, required_words
+from drafter.check.readability import WORD, TextStats, measure
 from drafter.context import Channel
 from drafter.errors import PlaybookError
 from drafter.loading import Patterns, check_patterns, read_data, validate
-from drafter.prefilter import required_text, required_words
-from drafter.readability import WORD, TextStats, measure
 from drafter.settings import Level
 
 Part = Literal["body", "subject"]

@@ -21,7 +21,7 @@ from typing import Any, Literal
 # ---------------------------------------------------------------------------
 # The prefilter: words a regex cannot match without.
 #
-# A word here is what drafter.readability.WORD finds: letters and digits, with
+# A word here is what drafter.check.readability.WORD finds: letters and digits, with
 # inner apostrophes. From a regex's parse tree we take a literal word that is
 # whole (bounded by separators, or by the pattern's edges when it is matched as
 # whole words) on every path; for a group of alternatives, one such word per

@@ -1,6 +1,6 @@
 """Checking a message against the tone rules: a pure function of its inputs.
 
-:func:`check_message` runs the rules of :mod:`drafter.rules` (and, when the
+:func:`check_message` runs the rules of :mod:`drafter.check.rules` (and, when the
 technique is given, that technique's required moves) over the body and the
 subject, and returns a :class:`CheckReport` whose ``model_dump(mode="json")``
 is the contract's ``check`` shape. Offsets are code-point offsets (Python
@@ -9,7 +9,7 @@ points here; the CLI reads files with universal newlines first), or into the
 subject for a violation with ``field == "subject"``; a violation about the
 whole text (a length, the reading grade, a missing move) has
 ``start == end == 0`` and an empty excerpt. Matching folds case beyond ASCII
-without moving offsets (``drafter.rules.RuleSet.prepare``).
+without moving offsets (``drafter.check.rules.RuleSet.prepare``).
 """
 
 from __future__ import annotations
@@ -20,11 +20,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from drafter.check.rules import (
+    LEVEL_RANK,
+    Compiled,
+    Finding,
+    Part,
+    Prepared,
+    Rule,
+    RuleSet,
+    load_rules,
+)
 from drafter.context import Channel, parse_channel
 from drafter.errors import InputError
 from drafter.loading import short
 from drafter.playbook import require_technique
-from drafter.rules import LEVEL_RANK, Compiled, Finding, Part, Prepared, Rule, RuleSet, load_rules
 from drafter.settings import CheckSettings, Level
 
 _DEFAULT_SETTINGS = CheckSettings()
@@ -148,7 +157,7 @@ def check_message(
     ``channel`` and ``technique`` select the rules that apply (a rule scoped to
     a channel or technique is skipped when that is not given); the technique's
     required moves are checked only when it is given. ``rules`` defaults to the
-    built-in playbook's (:func:`drafter.rules.load_rules`); ``settings`` may
+    built-in playbook's (:func:`drafter.check.rules.load_rules`); ``settings`` may
     disable rule ids (``move`` or ``move:<technique>`` disable a group of move
     rules), allow phrases that are then never flagged, and hide levels below
     ``min_level``. Raises :class:`drafter.errors.InputError` for an unknown

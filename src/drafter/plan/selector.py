@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from drafter.context import Channel, DealContext, Prospect, Role
-from drafter.engagement import (
+from drafter.errors import InputError
+from drafter.plan.engagement import (
     DATE_FACTS,
     PREFERRED_CHANNELS,
     Engagement,
@@ -32,8 +33,7 @@ from drafter.engagement import (
     facts,
     summarise,
 )
-from drafter.errors import InputError
-from drafter.plan import Alternative, Plan, Step
+from drafter.plan.models import Alternative, Plan, Step
 from drafter.playbook import Playbook, Technique, When, next_working_day, require_technique
 
 _DAY = dt.timedelta(days=1)

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from drafter.context import Channel, DealContext, Sender
-from drafter.plan import Plan
+from drafter.plan.models import Plan
+from drafter.plan.selector import make_plan
 from drafter.playbook import Playbook
-from drafter.selector import make_plan
 from drafter.settings import Settings
 
 if TYPE_CHECKING:
-    from drafter.checker import CheckReport
+    from drafter.check.checker import CheckReport
 
 
 class Usage(BaseModel):
@@ -44,7 +44,7 @@ def offline_draft(
     """The playbook's own template for the plan, personalised; None for move_on/wait."""
     if plan.channel is None:
         return None
-    from drafter.offline import render_offline
+    from drafter.draft.templates import render_offline
 
     subject, body = render_offline(
         ctx,
@@ -96,8 +96,8 @@ def draft_deal(
 ) -> DraftResult:
     """Plan, draft and check one deal. ``sender`` (from flags) wins over the
     context's sender, which wins over the settings' (env, drafter.toml)."""
-    from drafter.checker import check_message
-    from drafter.rules import load_rules
+    from drafter.check.checker import check_message
+    from drafter.check.rules import load_rules
 
     plan = make_plan(ctx, playbook, today, technique=technique, channel=channel)
     who = ctx.sender.merged_over(settings.sender)

@@ -1,0 +1,1 @@
+"""Checking a message against the tone rules: rules, checker, readability."""

@@ -1,0 +1,1 @@
+"""Drafting: the offline templates and the pipeline from plan to checked draft."""

@@ -1,0 +1,1 @@
+"""Planning: facts from the history, the technique selector and the plan model."""

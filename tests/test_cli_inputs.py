@@ -214,10 +214,30 @@ def test_bad_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_debug_shows_the_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "--debug", "plan", _json(tmp_path, _with(colour="x")))
+    assert result.code == 2
+    assert "Traceback (most recent call last)" in result.err
+    assert "InputError" in result.err and result.err.rstrip().endswith("(check the spelling)")
+
+
+def test_debug_traceback_redacts_keys(capsys: pytest.CaptureFixture[str]) -> None:
     from drafter.errors import InputError
 
-    with pytest.raises(InputError):
-        run_cli(capsys, "--debug", "plan", _json(tmp_path, _with(colour="x")))
+    def boom(*args: object, **kwargs: object) -> None:
+        raise InputError("bad key sk-proj-abcdefghijklmnop1234 here")
+
+    import drafter.cli as cli
+
+    original = cli.app
+    cli.app = boom  # type: ignore[assignment]
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["--debug", "plan", "x.yaml"])
+    finally:
+        cli.app = original
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert "Traceback" in err and "sk-proj-abcdefghijklmnop1234" not in err and "[redacted]" in err
 
 
 @pytest.mark.parametrize(

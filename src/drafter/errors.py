@@ -3,6 +3,7 @@ turns them into one line on stderr and an exit code (see ``drafter.cli``)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -32,3 +33,41 @@ class PlaybookError(DrafterError):
 
 class ConfigError(DrafterError):
     """drafter.toml or an environment variable holds a bad value."""
+
+
+class LLMError(DrafterError):
+    """The model could not give a usable draft: the server said no, or its
+    replies could not be used. Carries what is known of the exchange."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        attempts: int = 0,
+        last_reply: str | None = None,
+        path: Path | str | None = None,
+        key: str | None = None,
+    ) -> None:
+        super().__init__(redact(message), path=path, key=key)
+        self.status = status
+        self.attempts = attempts
+        self.last_reply = last_reply
+
+
+# Key-like strings: OpenAI-style keys and bearer tokens. Messages from servers
+# (a 401 may echo part of a key) pass through this before a user sees them.
+_KEY_LIKE = re.compile(r"(sk-[A-Za-z0-9_\-*]{6,}|Bearer\s+\S+)")
+_known_secrets: set[str] = set()
+
+
+def remember_secret(secret: str) -> None:
+    """A secret in use (an API key): never shown, whatever its shape."""
+    if len(secret) >= 6:
+        _known_secrets.add(secret)
+
+
+def redact(text: str) -> str:
+    for secret in _known_secrets:
+        text = text.replace(secret, "[redacted]")
+    return _KEY_LIKE.sub("[redacted]", text)

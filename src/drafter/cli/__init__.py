@@ -12,8 +12,8 @@ import sys
 
 import typer
 
-from drafter.cli import check, draft, plan, playbook
-from drafter.errors import DrafterError
+from drafter.cli import cache, check, draft, plan, playbook
+from drafter.errors import DrafterError, redact
 
 app = typer.Typer(
     name="drafter",
@@ -30,6 +30,7 @@ app.command("plan")(plan.plan_command)
 app.command("draft")(draft.draft_command)
 app.command("check")(check.check_command)
 app.add_typer(playbook.app, name="playbook")
+app.add_typer(cache.app, name="cache")
 
 
 @app.callback()
@@ -51,18 +52,25 @@ def main(argv: list[str] | None = None) -> None:
         app(args=args, prog_name="drafter")
     except DrafterError as exc:
         if debug:
-            raise
-        print(f"drafter: error: {exc}", file=sys.stderr)
+            _print_traceback()
+        print(f"drafter: error: {redact(str(exc))}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("drafter: interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:
         if debug:
-            raise
+            _print_traceback()
         print(
-            f"drafter: internal error: {type(exc).__name__}: {exc} "
+            f"drafter: internal error: {type(exc).__name__}: {redact(str(exc))} "
             "(run with --debug for the traceback)",
             file=sys.stderr,
         )
         sys.exit(3)
+
+
+def _print_traceback() -> None:
+    """The traceback for --debug, with any key-like string redacted."""
+    import traceback
+
+    print(redact(traceback.format_exc()), file=sys.stderr, end="")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Literal
 
 import typer
 
@@ -22,6 +23,15 @@ from drafter.cli.common import (
     print_json,
 )
 from drafter.cli.plan import TechniqueOpt
+from drafter.errors import InputError
+
+
+def parse_fallback(value: str | None) -> Literal["none", "offline"] | None:
+    if value is None:
+        return None
+    if value not in ("none", "offline"):
+        raise InputError(f"expected none or offline (got {value!r})", key="--fallback")
+    return "offline" if value == "offline" else "none"
 
 
 def draft_command(
@@ -32,7 +42,40 @@ def draft_command(
         bool, typer.Option("--offline", help="Use the playbook's own templates (no LLM).")
     ] = False,
     model: Annotated[
-        str | None, typer.Option("--model", help="LLM model name (default: $DRAFTER_MODEL).")
+        str | None,
+        typer.Option(
+            "--model", help="LLM model name (default: $DRAFTER_MODEL, [llm] model, gpt-4o-mini)."
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Ask the model again even if its reply is cached.")
+    ] = False,
+    max_repairs: Annotated[
+        int | None,
+        typer.Option(
+            "--max-repairs",
+            min=0,
+            max=5,
+            help="Re-asks after a draft fails the tone check (default 2).",
+        ),
+    ] = None,
+    fallback: Annotated[
+        str | None,
+        typer.Option(
+            "--fallback",
+            metavar="none|offline",
+            help="When the model's drafts keep failing: keep the best (none) or use the template.",
+        ),
+    ] = None,
+    prompts: Annotated[
+        Path | None,
+        typer.Option("--prompts", help="Your own copy of the prompts folder."),
+    ] = None,
+    voice: Annotated[
+        Path | None,
+        typer.Option(
+            "--voice", help="A text file of messages you wrote: a style reference for the model."
+        ),
     ] = None,
     today: TodayOpt = None,
     json_out: JsonOpt = False,
@@ -53,23 +96,32 @@ def draft_command(
     from drafter.cli.show import draft_result_text
     from drafter.context import Sender
     from drafter.draft.pipeline import draft_deal
+    from drafter.runtime import build_runtime
 
     loaded = load_all(context, today, config, playbook)
-    settings = loaded.settings.with_overrides(model=model)
-    if settings.llm_configured and not offline:
-        typer.echo(
-            "drafter: note: LLM drafting is not built yet; using the offline templates.", err=True
-        )
+    settings = loaded.settings.with_llm(
+        model=model,
+        max_repairs=max_repairs,
+        fallback=parse_fallback(fallback),
+        prompts=prompts,
+        voice=voice,
+    )
+    runtime = build_runtime(settings, loaded.playbook, offline=offline, use_cache=not no_cache)
     flags = Sender(name=sender_name, company=sender_company, phone=sender_phone, email=sender_email)
     result = draft_deal(
         loaded.ctx,
-        loaded.playbook,
+        runtime,
         loaded.today,
-        settings,
         technique=technique,
         channel=parse_channel(channel),
         sender=flags,
     )
+    if result.draft is not None and not offline and not settings.llm_configured:
+        typer.echo(
+            "drafter: note: no LLM configured (OPENAI_API_KEY, OPENAI_BASE_URL or [llm] in "
+            "drafter.toml): drafting from the playbook's templates.",
+            err=True,
+        )
     if json_out:
         print_json(result.to_json())
     else:

@@ -76,7 +76,26 @@ def draft_text(draft: Draft) -> str:
     if draft.subject is not None:
         parts += [f"Subject: {draft.subject}", ""]
     parts += [draft.body, rule]
+    if draft.usage is not None:
+        parts.append(usage_line(draft))
     return "\n".join(parts)
+
+
+def usage_line(draft: Draft) -> str:
+    """'Tokens: 812 in, 164 out; cost $0.00022; 2 requests' (or 'from the cache')."""
+    usage = draft.usage
+    assert usage is not None
+    if usage.cached:
+        return f"Tokens: none spent (from the cache); {_requests(draft.attempts)}"
+    cost = "no price known" if usage.cost_usd is None else f"cost ${usage.cost_usd:.5f}"
+    return (
+        f"Tokens: {usage.prompt_tokens} in, {usage.completion_tokens} out; {cost}; "
+        f"{_requests(draft.attempts)}"
+    )
+
+
+def _requests(n: int) -> str:
+    return f"{n} request{'s' if n != 1 else ''}"
 
 
 def draft_result_text(result: DraftResult) -> str:

@@ -1,123 +1,126 @@
-"""From a plan to a checked draft (contract §4, ``draft --json``)."""
+"""From a deal to a checked draft: plan, write (offline or LLM), check, repair.
+
+:func:`adraft_deal` is the whole pipeline for one deal; :func:`draft_deal`
+runs it to completion for callers without an event loop. The offline path
+never awaits anything, so it is driven without importing asyncio (start-up
+time matters for the command line).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from drafter.context import Channel, DealContext, Sender
-from drafter.plan.models import Plan
+from drafter.draft.base import DraftRequest
+from drafter.draft.models import Draft, DraftResult, Usage
+from drafter.errors import LLMError
 from drafter.plan.selector import make_plan
-from drafter.playbook import Playbook
-from drafter.settings import Settings
 
 if TYPE_CHECKING:
     from drafter.check.checker import CheckReport
+    from drafter.runtime import Runtime
+
+__all__ = ["Draft", "DraftResult", "Usage", "adraft_deal", "draft_deal", "resolve_sender"]
+
+T = TypeVar("T")
 
 
-class Usage(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    prompt_tokens: int
-    completion_tokens: int
-
-
-class Draft(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    technique: str
-    channel: Channel
-    subject: str | None
-    body: str
-    provider: Literal["offline", "openai"]
-    model: str | None = None
-    usage: Usage | None = None
-    attempts: int = 1
+def resolve_sender(ctx: DealContext, runtime: Runtime, flags: Sender | None) -> Sender:
+    """Flags win over the context's sender, which wins over the settings'."""
+    who = ctx.sender.merged_over(runtime.settings.sender)
+    return flags.merged_over(who) if flags is not None else who
 
 
-def offline_draft(
-    ctx: DealContext, plan: Plan, playbook: Playbook, sender: Sender, send_on: dt.date
-) -> Draft | None:
-    """The playbook's own template for the plan, personalised; None for move_on/wait."""
-    if plan.channel is None:
-        return None
-    from drafter.draft.templates import render_offline
+def check_draft(draft: Draft, ctx: DealContext, who: Sender, runtime: Runtime) -> CheckReport:
+    from drafter.check.checker import check_message
 
-    subject, body = render_offline(
-        ctx,
-        plan.technique,
-        plan.channel,
-        sender=sender,
-        send_on=send_on,
-        templates_dir=playbook.path / "templates",
-    )
-    return Draft(
-        technique=plan.technique,
-        channel=plan.channel,
-        subject=subject,
-        body=body,
-        provider="offline",
+    # Names are what they are: "Urgent Care Partners" is not fake urgency.
+    names = [ctx.prospect.name, ctx.prospect.company, who.name, who.company]
+    settings = runtime.settings.check
+    allow = [*settings.allow, *(n for n in names if n)]
+    return check_message(
+        draft.body,
+        channel=draft.channel,
+        technique=draft.technique,
+        subject=draft.subject,
+        rules=runtime.rules,
+        settings=settings.model_copy(update={"allow": allow}),
     )
 
 
-@dataclass(frozen=True)
-class DraftResult:
-    plan: Plan
-    draft: Draft | None
-    check: CheckReport | None
-    notes: tuple[str, ...] = ()  # what the rep should fix in their own details
-
-    @property
-    def ok(self) -> bool:
-        return self.check is None or self.check.ok
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON object ``drafter draft --json`` prints."""
-        return {
-            "plan": self.plan.to_json(),
-            "draft": self.draft.model_dump(mode="json") if self.draft else None,
-            "check": self.check.model_dump(mode="json") if self.check is not None else None,
-            "notes": list(self.notes),
-        }
-
-
-def draft_deal(
+async def adraft_deal(
     ctx: DealContext,
-    playbook: Playbook,
+    runtime: Runtime,
     today: dt.date,
-    settings: Settings,
     *,
     technique: str | None = None,
     channel: Channel | None = None,
     sender: Sender | None = None,
 ) -> DraftResult:
-    """Plan, draft and check one deal. ``sender`` (from flags) wins over the
-    context's sender, which wins over the settings' (env, drafter.toml)."""
-    from drafter.check.checker import check_message
-    from drafter.check.rules import load_rules
+    """Plan, draft and check one deal."""
+    from drafter.draft.repair import write_checked
 
-    plan = make_plan(ctx, playbook, today, technique=technique, channel=channel)
-    who = ctx.sender.merged_over(settings.sender)
-    if sender is not None:
-        who = sender.merged_over(who)
-    draft = offline_draft(ctx, plan, playbook, who, plan.send_on)
-    report = None
-    if draft is not None:
-        # Names are what they are: "Urgent Care Partners" is not fake urgency.
-        names = [ctx.prospect.name, ctx.prospect.company, who.name, who.company]
-        allow = [*settings.check.allow, *(n for n in names if n)]
-        report = check_message(
-            draft.body,
-            channel=draft.channel,
-            technique=draft.technique,
-            subject=draft.subject,
-            rules=load_rules(playbook.path),
-            settings=settings.check.model_copy(update={"allow": allow}),
-        )
-    return DraftResult(plan, draft, report, _missing_sender_details(draft, who))
+    plan = make_plan(ctx, runtime.playbook, today, technique=technique, channel=channel)
+    who = resolve_sender(ctx, runtime, sender)
+    if plan.channel is None:
+        return DraftResult(plan, None, None, ())
+    request = DraftRequest(ctx, plan, who, plan.technique, plan.channel, plan.send_on)
+
+    def check(draft: Draft) -> CheckReport:
+        return check_draft(draft, ctx, who, runtime)
+
+    notes: list[str] = []
+    writer = runtime.writer()
+    try:
+        outcome = await write_checked(writer, request, check, max_repairs=runtime.max_repairs)
+        draft, report = outcome.draft, outcome.check
+    except LLMError as exc:
+        if not runtime.fallback_offline:
+            raise
+        draft = runtime.template_writer().draft(request)
+        report = check(draft)
+        notes.append(f"The model gave no usable draft ({exc.message}): this is the template's.")
+    else:
+        if not report.ok and writer.can_repair and runtime.fallback_offline:
+            fallback = runtime.template_writer().draft(request)
+            fallback_report = check(fallback)
+            notes.append(
+                f"The model's drafts still broke the tone rules after {draft.attempts} "
+                "request(s): this is the playbook template's draft instead."
+            )
+            draft = fallback.model_copy(update={"attempts": draft.attempts, "usage": draft.usage})
+            report = fallback_report
+    return DraftResult(plan, draft, report, (*notes, *_missing_sender_details(draft, who)))
+
+
+def draft_deal(
+    ctx: DealContext,
+    runtime: Runtime,
+    today: dt.date,
+    *,
+    technique: str | None = None,
+    channel: Channel | None = None,
+    sender: Sender | None = None,
+) -> DraftResult:
+    """:func:`adraft_deal`, run to completion."""
+    coro = adraft_deal(ctx, runtime, today, technique=technique, channel=channel, sender=sender)
+    if runtime.llm_enabled:
+        import asyncio
+
+        return asyncio.run(coro)
+    return run_now(coro)
+
+
+def run_now(coro: Coroutine[Any, Any, T]) -> T:
+    """Drive a coroutine that never waits on I/O (the offline path) without a loop."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coro.close()
+    raise RuntimeError("the offline drafting path awaited real I/O")
 
 
 _SET_SENDER = "--sender-{field}, DRAFTER_SENDER_{FIELD}, or [sender] {field} in drafter.toml"

@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 import re
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from drafter.context import Channel, DealContext, Sender, reads_as_verb_phrase
+from drafter.draft.base import Attempt, DraftRequest
+from drafter.draft.models import Draft
 from drafter.errors import PlaybookError
 from drafter.plan.engagement import summarise
 
@@ -369,3 +371,38 @@ def render_offline(
     if not body:
         raise PlaybookError("the template renders an empty message", path=path)
     return subject, body
+
+
+class TemplateWriter:
+    """The offline implementation of the drafting seam: the playbook's templates."""
+
+    provider = "offline"
+    can_repair = False  # a template says the same thing when asked again
+
+    def __init__(self, templates_dir: Path) -> None:
+        self.templates_dir = templates_dir
+
+    def render(self, request: DraftRequest) -> tuple[str | None, str]:
+        return render_offline(
+            request.ctx,
+            request.technique,
+            request.channel,
+            sender=request.sender,
+            send_on=request.send_on,
+            templates_dir=self.templates_dir,
+        )
+
+    def draft(self, request: DraftRequest) -> Draft:
+        subject, body = self.render(request)
+        return Draft(
+            technique=request.technique,
+            channel=request.channel,
+            subject=subject,
+            body=body,
+            provider="offline",
+        )
+
+    async def write(
+        self, request: DraftRequest, previous: Sequence[Attempt]
+    ) -> tuple[Draft, str | None]:
+        return self.draft(request), None

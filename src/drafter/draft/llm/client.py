@@ -1,0 +1,263 @@
+"""The model, reached through the official ``openai`` SDK (async client).
+
+Works with OpenAI and any OpenAI-compatible server (Azure-style gateways,
+Ollama, vLLM, LM Studio, llama.cpp): base URL and key as the SDK reads them.
+Structured output is asked for with a JSON schema; a server that rejects it is
+asked in JSON mode, then in plain text (parsed defensively by the writer).
+The SDK retries 408/409/429/5xx and dropped connections with exponential
+backoff and honours ``retry-after``; what still fails becomes one
+:class:`~drafter.errors.LLMError` line. No client is built at import time.
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from drafter.draft.llm.cache import ResponseCache, cache_key
+from drafter.errors import ConfigError, LLMError, remember_secret
+from drafter.settings import Settings
+
+# Response formats, most structured first.
+MODES = ("json_schema", "json_object", "text")
+
+REPLY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "subject": {
+            "type": ["string", "null"],
+            "description": "The email subject line; null on every other channel.",
+        },
+        "body": {"type": "string", "description": "The message itself, ready to send."},
+    },
+    "required": ["subject", "body"],
+    "additionalProperties": False,
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    content: str
+    prompt_tokens: int
+    completion_tokens: int
+    cached: bool
+    mode: str
+    model: str
+
+
+def _response_format(mode: str) -> dict[str, Any] | None:
+    if mode == "json_schema":
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": "draft", "schema": REPLY_SCHEMA, "strict": True},
+        }
+    if mode == "json_object":
+        return {"type": "json_object"}
+    return None
+
+
+def read_key_file(path: Path) -> str:
+    """The key in ``path``, refused when others may read the file."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(
+            exc.strerror or "cannot read", path=path, key="llm.api_key_file"
+        ) from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(
+            "the key file is readable by others: run chmod 600 on it",
+            path=path,
+            key="llm.api_key_file",
+        )
+    if not text:
+        raise ConfigError("the key file is empty", path=path, key="llm.api_key_file")
+    return text
+
+
+class LLMClient:
+    """One model on one server, with the response cache in front of it."""
+
+    def __init__(self, settings: Settings, cache: ResponseCache | None) -> None:
+        self.settings = settings
+        self.model = settings.model_name
+        self.base_url = settings.server_url
+        self.cache = cache
+        self._mode = 0  # index into MODES: the most structured the server accepts
+        self._token_param = "max_tokens"
+        self._temperature = True
+        self._sdk: Any = None
+        self.requests = 0  # requests that reached the server (cache misses)
+
+    def _key(self) -> str:
+        s = self.settings
+        if s.api_key is not None:
+            key = s.api_key.get_secret_value()
+        elif s.llm.api_key_file is not None:
+            key = read_key_file(s.llm.api_key_file)
+        else:
+            key = "not-needed"  # local servers take any key; OpenAI answers 401
+        remember_secret(key)
+        return key
+
+    def sdk(self) -> Any:
+        if self._sdk is None:
+            import openai
+
+            self._sdk = openai.AsyncOpenAI(
+                api_key=self._key(),
+                base_url=self.base_url,
+                timeout=self.settings.llm.timeout,
+                max_retries=self.settings.llm.max_retries,
+            )
+        return self._sdk
+
+    def params(self, messages: Sequence[dict[str, str]]) -> dict[str, Any]:
+        """The request (without headers): also the cache key's content."""
+        llm = self.settings.llm
+        params: dict[str, Any] = {
+            "model": self.model,
+            "messages": list(messages),
+            self._token_param: llm.max_output_tokens,
+        }
+        if self._temperature:
+            params["temperature"] = llm.temperature
+        fmt = _response_format(MODES[self._mode])
+        if fmt is not None:
+            params["response_format"] = fmt
+        return params
+
+    async def complete(self, messages: Sequence[dict[str, str]]) -> Reply:
+        """The model's reply to ``messages``, from the cache when it has it."""
+        while True:
+            params = self.params(messages)
+            key = cache_key(params)
+            if self.cache is not None and (hit := self.cache.get(key)) is not None:
+                return Reply(
+                    content=hit["content"],
+                    prompt_tokens=0,
+                    completion_tokens=0,
+                    cached=True,
+                    mode=MODES[self._mode],
+                    model=hit.get("model") or self.model,
+                )
+            try:
+                response = await self.sdk().chat.completions.create(**params)
+            except Exception as exc:
+                if self._adapt(exc):
+                    continue
+                raise self._error(exc) from None
+            reply = self._reply(response)
+            if self.cache is not None:
+                self.cache.put(key, {"content": reply.content, "model": reply.model})
+            return reply
+
+    def _adapt(self, exc: Exception) -> bool:
+        """Step down to what the server accepts after a 400 about a parameter."""
+        import openai
+
+        if not isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError):
+            return False
+        text = str(exc).lower()
+        if "max_tokens" in text and self._token_param == "max_tokens":
+            self._token_param = "max_completion_tokens"
+            return True
+        if "temperature" in text and self._temperature:
+            self._temperature = False
+            return True
+        if self._mode < len(MODES) - 1 and any(
+            word in text for word in ("response_format", "json_schema", "json_object", "schema")
+        ):
+            self._mode += 1
+            return True
+        return False
+
+    def _reply(self, response: Any) -> Reply:
+        self.requests += 1
+        if not getattr(response, "choices", None):
+            raise LLMError("the server answered without a reply (no choices)")
+        choice = response.choices[0]
+        message = choice.message
+        refusal = getattr(message, "refusal", None)
+        if refusal:
+            raise LLMError(f"the model refused to write this draft: {' '.join(refusal.split())}")
+        if choice.finish_reason == "length":
+            raise LLMError(
+                f"the reply was cut off at {self.settings.llm.max_output_tokens} tokens: "
+                "raise max_output_tokens in the [llm] table of drafter.toml"
+            )
+        if choice.finish_reason == "content_filter":
+            raise LLMError("the server's content filter stopped the reply")
+        content = message.content
+        if not content or not content.strip():
+            raise LLMError("the model replied with no text")
+        usage = getattr(response, "usage", None)
+        return Reply(
+            content=content,
+            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            cached=False,
+            mode=MODES[self._mode],
+            model=getattr(response, "model", None) or self.model,
+        )
+
+    def _error(self, exc: Exception) -> LLMError:
+        import openai
+
+        where = self.base_url or "api.openai.com"
+        retries = self.settings.llm.max_retries
+        if isinstance(exc, openai.AuthenticationError):
+            return LLMError(
+                f"the server at {where} rejected the API key (401): check OPENAI_API_KEY",
+                status=401,
+            )
+        if isinstance(exc, openai.PermissionDeniedError):
+            return LLMError(f"the key may not use model {self.model!r} (403)", status=403)
+        if isinstance(exc, openai.NotFoundError):
+            return LLMError(
+                f"model {self.model!r} not found at {where} (404): check --model, "
+                "DRAFTER_MODEL or [llm] model, and the base URL",
+                status=404,
+            )
+        if isinstance(exc, openai.BadRequestError):
+            code = str(getattr(exc, "code", "") or "")
+            if "context_length" in code or "context length" in str(exc).lower():
+                return LLMError(
+                    f"the prompt is too long for {self.model!r}: lower prompt_budget in "
+                    "the [llm] table of drafter.toml, or shorten the deal's notes",
+                    status=400,
+                )
+            return LLMError(f"the server refused the request (400): {_short(exc)}", status=400)
+        if isinstance(exc, openai.RateLimitError):
+            return LLMError(
+                f"rate limited by {where} (429) after {retries} retries: try again later "
+                "or lower --concurrency",
+                status=429,
+            )
+        if isinstance(exc, openai.APITimeoutError):
+            return LLMError(
+                f"no answer from {where} within {self.settings.llm.timeout:g} s "
+                f"(after {retries} retries)"
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return LLMError(
+                f"cannot reach the LLM server at {where}: is it running? "
+                "(check OPENAI_BASE_URL or [llm] base_url)"
+            )
+        if isinstance(exc, openai.APIStatusError):
+            return LLMError(
+                f"the server at {where} failed ({exc.status_code}) after {retries} retries",
+                status=exc.status_code,
+            )
+        if isinstance(exc, LLMError):
+            return exc
+        return LLMError(f"the LLM request failed: {type(exc).__name__}: {_short(exc)}")
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:199] + "…"

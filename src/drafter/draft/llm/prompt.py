@@ -1,0 +1,288 @@
+"""The prompt layer: chat messages for one draft, rendered from ``prompts/``.
+
+Pure functions of their inputs. Untrusted text (anything from the deal
+context, a CSV row or the prospect) only ever enters :func:`deal_data`, which
+the user message carries as one JSON block; the system message is built from
+the playbook and the rule files alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from drafter.context import Channel, DealContext
+from drafter.draft.base import Attempt, DraftRequest
+from drafter.draft.llm.tokens import count_messages
+from drafter.errors import PlaybookError
+from drafter.plan.engagement import summarise
+from drafter.playbook import Technique
+
+if TYPE_CHECKING:
+    from drafter.check.rules import RuleSet
+
+DATA_OPEN = "<deal_data>"
+DATA_CLOSE = "</deal_data>"
+
+_CHANNEL_LABEL = {
+    Channel.email: "email (with a subject line)",
+    Channel.voicemail: (
+        "voicemail script (spoken: short sentences, the callback number said slowly)"
+    ),
+    Channel.call: "call script (what to say when they pick up, spoken)",
+    Channel.text: "text message (SMS: short, no subject)",
+    Channel.linkedin: "LinkedIn message (short, no subject)",
+    Channel.letter: "letter (printed and posted, with its reply card where the technique has one)",
+    Channel.meeting: "visit brief (how to propose meeting in person, and what to say there)",
+}
+_LEVELS = ("error", "warning")
+_SKIPPED_TYPES = ("length", "readability", "move")
+_LAST_TOUCHES = 6  # touches kept in full before the budget trims older ones
+_NOTES_TRIMMED = 400
+
+
+@functools.cache
+def prompt_environment(prompts_dir: Path) -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        undefined=StrictUndefined,
+        loader=FileSystemLoader(prompts_dir),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        keep_trailing_newline=False,
+    )
+
+
+def render_prompt(prompts_dir: Path, name: str, values: dict[str, Any]) -> str:
+    import jinja2
+
+    try:
+        return prompt_environment(prompts_dir).get_template(name).render(values).strip()
+    except jinja2.TemplateNotFound:
+        raise PlaybookError("prompt template not found", path=prompts_dir / name) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise PlaybookError(
+            f"prompt syntax error at line {exc.lineno}: {exc.message}", path=prompts_dir / name
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise PlaybookError(f"prompt error: {exc}", path=prompts_dir / name) from None
+
+
+# --- the system message: playbook and rules only -----------------------------
+
+
+def rule_lines(rules: RuleSet, channel: Channel, technique: str) -> list[str]:
+    """One line per tone rule that applies, generated from the rule files."""
+    lines = []
+    for rule in rules.rules:
+        if rule.type in _SKIPPED_TYPES or rule.level not in _LEVELS:
+            continue
+        if not rule.applies(channel, technique):
+            continue
+        advice = rule.suggestion if rule.suggestion and "{" not in rule.suggestion else None
+        name = rule.id.replace("-", " ")
+        lines.append(f"{name}: {advice}" if advice else name)
+    return lines
+
+
+def length_line(rules: RuleSet, channel: Channel, technique: str) -> str:
+    limits = []
+    for rule in rules.rules:
+        if rule.type != "length" or not rule.applies(channel, technique):
+            continue
+        limit = getattr(rule, "max", None)
+        metric = getattr(rule, "metric", "")
+        if limit is not None and getattr(rule, "until", None) is None:
+            limits.append((limit, metric))
+    if not limits:
+        return "as short as the moves allow."
+    words = [v for v, m in limits if m == "words"]
+    seconds = [v for v, m in limits if m == "seconds"]
+    if seconds:
+        return f"under {min(seconds):g} seconds when spoken (about 150 words a minute)."
+    if words:
+        return f"under {min(words):g} words."
+    return f"under {min(v for v, _ in limits):g} characters."
+
+
+def system_values(
+    technique: Technique, channel: Channel, rules: RuleSet, *, has_voice: bool
+) -> dict[str, Any]:
+    return {
+        "technique": technique.model_dump(),
+        "moves": [m.text for m in technique.moves if m.applies_to(channel)],
+        "channel_label": _CHANNEL_LABEL[channel],
+        "rules": rule_lines(rules, channel, technique.id),
+        "length": length_line(rules, channel, technique.id),
+        "subject_rule": "a short subject line" if channel is Channel.email else "null",
+        "has_voice": has_voice,
+    }
+
+
+# --- the data block: everything untrusted ------------------------------------
+
+
+def history_facts(ctx: DealContext) -> dict[str, Any]:
+    """What the history says, stated plainly (for claims about earlier contact)."""
+    eng = summarise(ctx)
+    facts: dict[str, Any] = {
+        "unanswered_touches": eng.attempts,
+        "means_tried": [c.value for c in eng.channels_tried],
+        "first_unanswered": str(eng.first_attempt) if eng.first_attempt else None,
+        "last_unanswered": str(eng.last_attempt) if eng.last_attempt else None,
+        "last_reply": str(eng.last_reply) if eng.last_reply else None,
+    }
+    if isinstance(ctx.history, list):
+        since = eng.last_reply
+        counts = Counter(
+            t.channel.value
+            for t in ctx.history
+            if t.direction.value == "out" and (since is None or t.date > since)
+        )
+        facts["unanswered_by_channel"] = dict(counts)
+        facts["touches"] = [
+            {k: v for k, v in t.model_dump(mode="json").items() if v is not None}
+            for t in ctx.history
+        ]
+    else:
+        facts["unanswered_by_channel"] = None  # a CRM summary does not say
+    return facts
+
+
+def deal_data(
+    request: DraftRequest, reference: tuple[str | None, str] | None, voice: str | None
+) -> dict[str, Any]:
+    ctx = request.ctx
+    p, d, s = ctx.prospect, ctx.deal, request.sender
+    data: dict[str, Any] = {
+        "prospect": p.model_dump(mode="json", exclude_none=True) | {"first_name": p.greeting_name},
+        "sender": s.model_dump(mode="json", exclude_none=True),
+        "deal": d.model_dump(mode="json", exclude_none=True),
+        "history": history_facts(ctx),
+        "send_on": f"{request.send_on:%A} {request.send_on.isoformat()}",
+    }
+    if reference is not None:
+        data["reference_draft"] = {"subject": reference[0], "body": reference[1]}
+    if voice:
+        data["voice_sample"] = voice
+    return data
+
+
+def encode_data(data: dict[str, Any]) -> str:
+    """JSON with ``<`` and ``>`` escaped: no field can close the block."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+# Trims, least important first: each returns False when it has nothing left to cut.
+def _older_touches(data: dict[str, Any]) -> bool:
+    touches = data["history"].get("touches")
+    if not touches or len(touches) <= 2:
+        return False
+    keep = min(len(touches) - 1, _LAST_TOUCHES)
+    data["history"]["touches"] = touches[-keep:]
+    data["history"]["older_touches_left_out"] = True
+    return True
+
+
+def _long_notes(data: dict[str, Any]) -> bool:
+    notes = data["deal"].get("notes")
+    if not notes or len(notes) <= _NOTES_TRIMMED:
+        return False
+    data["deal"]["notes"] = notes[:_NOTES_TRIMMED] + " [notes cut to fit]"
+    return True
+
+
+def _drop(path: tuple[str, ...]) -> Callable[[dict[str, Any]], bool]:
+    def trim(data: dict[str, Any]) -> bool:
+        holder = data
+        for part in path[:-1]:
+            holder = holder.get(part) or {}
+        return holder.pop(path[-1], None) is not None
+
+    return trim
+
+
+TRIMS: tuple[Callable[[dict[str, Any]], bool], ...] = (
+    _older_touches,
+    _long_notes,
+    _drop(("voice_sample",)),
+    _drop(("deal", "news")),
+    _drop(("deal", "notes")),
+    _drop(("reference_draft",)),
+)
+
+
+def build_messages(
+    request: DraftRequest,
+    *,
+    technique: Technique,
+    rules: RuleSet,
+    prompts_dir: Path,
+    model: str,
+    budget: int,
+    reference: tuple[str | None, str] | None = None,
+    voice: str | None = None,
+) -> tuple[list[dict[str, str]], int, bool]:
+    """(messages, prompt tokens, exact count) for a first request, trimmed to ``budget``."""
+    system = render_prompt(
+        prompts_dir,
+        "system.j2",
+        system_values(technique, request.channel, rules, has_voice=bool(voice)),
+    )
+    data = deal_data(request, reference, voice)
+    label = _CHANNEL_LABEL[request.channel]
+    trims = iter(TRIMS)
+    while True:
+        user = render_prompt(
+            prompts_dir, "user.j2", {"data": encode_data(data), "channel_label": label}
+        )
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        tokens, exact = count_messages(messages, model)
+        if tokens <= budget:
+            return messages, tokens, exact
+        if not _trim_once(trims, data):
+            return messages, tokens, exact  # the floor: the request says what it must
+
+
+def _trim_once(trims: Any, data: dict[str, Any]) -> bool:
+    return any(trim(data) for trim in trims)
+
+
+def repair_messages(
+    first: Sequence[dict[str, str]], previous: Sequence[Attempt], prompts_dir: Path
+) -> list[dict[str, str]]:
+    """The first request, then each failed attempt and the re-ask about it."""
+    messages = list(first)
+    for attempt in previous:
+        if attempt.raw is not None:
+            messages.append({"role": "assistant", "content": attempt.raw})
+        if attempt.check is None:
+            values = {
+                "problem": attempt.problem or "it was not the JSON object asked for",
+                "findings": "",
+            }
+        else:
+            findings = [
+                {
+                    "rule": v.rule,
+                    "severity": v.severity,
+                    "message": v.message,
+                    "excerpt": v.excerpt,
+                    "suggestion": v.suggestion,
+                }
+                for v in attempt.check.violations
+                if v.severity == "error"
+            ]
+            values = {"problem": "", "findings": encode_data({"findings": findings})}
+        messages.append(
+            {"role": "user", "content": render_prompt(prompts_dir, "repair.j2", values)}
+        )
+    return messages

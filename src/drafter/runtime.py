@@ -1,0 +1,122 @@
+"""What a run needs, built once at the edge and passed down.
+
+The CLI (and batch, and eval) builds one :class:`Runtime` from the resolved
+settings: the playbook, the tone rules, the prompts folder, the response cache
+and, only when a draft first needs it, the LLM client. The core takes it as an
+argument; nothing in it reads the environment or the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drafter.draft.base import DraftRequest, Writer
+from drafter.errors import InputError
+from drafter.loading import read_text
+from drafter.playbook import Playbook, load_playbook
+from drafter.resources import data_dir
+from drafter.settings import Settings
+
+if TYPE_CHECKING:
+    from drafter.check.rules import RuleSet
+    from drafter.draft.llm.cache import ResponseCache
+    from drafter.draft.llm.client import LLMClient
+    from drafter.draft.templates import TemplateWriter
+
+VOICE_LIMIT = 1500  # characters of the rep's own messages kept as a style sample
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    playbook: Playbook
+    rules: RuleSet
+    offline: bool = False  # --offline: the templates, whatever is configured
+    use_cache: bool = True
+    _client: LLMClient | None = field(default=None, repr=False)
+    _voice: str | None = field(default=None, repr=False)
+
+    @property
+    def llm_enabled(self) -> bool:
+        return not self.offline and self.settings.llm_configured
+
+    @property
+    def prompts_dir(self) -> Path:
+        return (self.settings.llm.prompts or data_dir("prompts")).resolve()
+
+    @property
+    def max_repairs(self) -> int:
+        return self.settings.llm.max_repairs
+
+    @property
+    def fallback_offline(self) -> bool:
+        return self.settings.llm.fallback == "offline"
+
+    def cache(self) -> ResponseCache | None:
+        if not (self.use_cache and self.settings.llm.cache):
+            return None
+        from drafter.draft.llm.cache import ResponseCache, default_cache_dir
+
+        return ResponseCache(default_cache_dir())
+
+    def client(self) -> LLMClient:
+        if self._client is None:
+            from drafter.draft.llm.client import LLMClient
+
+            self._client = LLMClient(self.settings, self.cache())
+        return self._client
+
+    def voice(self) -> str | None:
+        path = self.settings.llm.voice
+        if path is None:
+            return None
+        if self._voice is None:
+            text, _ = read_text(path, error=InputError)
+            self._voice = " ".join(text.split())[:VOICE_LIMIT]
+        return self._voice
+
+    def template_writer(self) -> TemplateWriter:
+        from drafter.draft.templates import TemplateWriter
+
+        return TemplateWriter(self.playbook.path / "templates")
+
+    def writer(self) -> Writer:
+        if not self.llm_enabled:
+            return self.template_writer()
+        from drafter.draft.llm.writer import LLMWriter
+
+        templates = self.template_writer()
+
+        def reference(request: DraftRequest) -> tuple[str | None, str]:
+            return templates.render(request)
+
+        return LLMWriter(
+            self.client(),
+            playbook=self.playbook,
+            rules=self.rules,
+            prompts_dir=self.prompts_dir,
+            budget=self.settings.llm.prompt_budget,
+            voice=self.voice(),
+            reference=reference,
+        )
+
+
+def build_runtime(
+    settings: Settings,
+    playbook: Playbook | None = None,
+    *,
+    offline: bool = False,
+    use_cache: bool = True,
+) -> Runtime:
+    from drafter.check.rules import load_rules
+
+    book = playbook if playbook is not None else load_playbook(settings.playbook)
+    return Runtime(
+        settings=settings,
+        playbook=book,
+        rules=load_rules(book.path),
+        offline=offline,
+        use_cache=use_cache,
+    )

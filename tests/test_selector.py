@@ -247,11 +247,15 @@ def test_rescue_call_window_9_vs_10_days(playbook: Playbook) -> None:
     assert make_plan(ten, playbook, TODAY).technique == "rescue_call"
 
 
-def test_rescue_call_window_14_vs_15_days(playbook: Playbook) -> None:
+def test_rescue_call_window_21_vs_22_days(playbook: Playbook) -> None:
+    """The seed's 10-14 days are the period the messages were left over; the
+    call stays the choice for the playbook's week of grace after it."""
     fourteen = make_context(history=_rescue_history(14, attempts=3), deal=NEXT_STEP)
     assert make_plan(fourteen, playbook, TODAY).technique == "rescue_call"
-    fifteen = make_context(history=_rescue_history(15, attempts=3), deal=NEXT_STEP)
-    assert make_plan(fifteen, playbook, TODAY).technique == "should_i_stay_or_go"
+    late = make_context(history=_rescue_history(21, attempts=3), deal=NEXT_STEP)
+    assert make_plan(late, playbook, TODAY).technique == "rescue_call"
+    later = make_context(history=_rescue_history(22, attempts=3), deal=NEXT_STEP)
+    assert make_plan(later, playbook, TODAY).technique == "should_i_stay_or_go"
 
 
 def test_rescue_call_needs_an_agreed_next_step(playbook: Playbook) -> None:
@@ -361,9 +365,17 @@ def test_road_ahead_ends_in_move_on(playbook: Playbook) -> None:
         assert (later - earlier).days >= gap
 
 
-def test_influencer_gets_a_note(playbook: Playbook) -> None:
+def test_influencer_gets_a_note_only_while_prospecting(playbook: Playbook) -> None:
+    """Seed 004, point 1 is advice for the beginning of a sale: mid-deal, going
+    over your contact's head makes things worse."""
     ctx = make_context(history=_rescue_history(12), deal=NEXT_STEP, prospect={"role": "influencer"})
-    assert any("decision maker" in note for note in make_plan(ctx, playbook, TODAY).notes)
+    assert not any("decision maker" in note for note in make_plan(ctx, playbook, TODAY).notes)
+    cold = make_context(
+        stage="cold",
+        history=touches(("2026-11-10", "call", "out"), ("2026-11-16", "email", "out")),
+        prospect={"role": "influencer"},
+    )
+    assert any("decision maker" in note for note in make_plan(cold, playbook, TODAY).notes)
 
 
 def test_cold_prospect_with_no_attempts_waits_and_says_what_is_needed(playbook: Playbook) -> None:
@@ -437,10 +449,11 @@ def test_messages_go_out_on_working_days(playbook: Playbook) -> None:
 
 
 def test_windows_are_tested_on_the_day_the_message_goes_out() -> None:
-    """Saturday is day 14 of the rescue-call window; Monday would be day 16,
-    outside it: so Monday's message is the stay-or-go email, not a late rescue call."""
+    """Saturday is day 21 of the rescue-call window (10-14 days, plus a week's
+    grace); Monday would be day 23, outside it: so Monday's message is the
+    stay-or-go email, not a late rescue call."""
     saturday = dt.date(2026, 11, 21)
-    first = saturday - dt.timedelta(days=14)
+    first = saturday - dt.timedelta(days=21)
     history = touches(
         ("2026-10-20", "meeting", "in"),
         (first.isoformat(), "voicemail", "out"),
@@ -449,7 +462,7 @@ def test_windows_are_tested_on_the_day_the_message_goes_out() -> None:
     ctx = make_context(history=history, deal=NEXT_STEP, today=saturday)
     plan = make_plan(ctx, load_playbook(), saturday)
     assert (plan.technique, plan.send_on) == ("should_i_stay_or_go", dt.date(2026, 11, 23))
-    assert "days since the first unanswered attempt: 16" in plan.rationale
+    assert "days since the first unanswered attempt: 23" in plan.rationale
 
 
 def test_ordinary_touches_after_a_closing_message_do_not_reopen_the_deal(
@@ -496,9 +509,19 @@ def test_spacing_counts_from_any_outbound_touch(playbook: Playbook) -> None:
     )
 
 
-def test_a_touch_on_the_missed_day_counts_as_the_follow_up(playbook: Playbook) -> None:
-    history = touches(("2026-11-12", "meeting", "in"), ("2026-11-20", "email", "out"))
+def test_a_touch_on_the_missed_day_is_the_appointment_not_its_follow_up(
+    playbook: Playbook,
+) -> None:
+    history = touches(("2026-11-12", "meeting", "in"), ("2026-11-20", "call", "out"))
     ctx = make_context(history=history, deal={"missed_appointment": "2026-11-20"})
+    assert make_plan(ctx, playbook, TODAY).technique == "missed_appointment"
+    # the missed-appointment message itself settles it
+    sent = touches(
+        ("2026-11-12", "meeting", "in"),
+        ("2026-11-20", "call", "out"),
+        ("2026-11-20", "email", "out", "missed_appointment"),
+    )
+    ctx = make_context(history=sent, deal={"missed_appointment": "2026-11-20"})
     assert make_plan(ctx, playbook, TODAY).technique != "missed_appointment"
 
 

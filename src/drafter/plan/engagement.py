@@ -9,11 +9,28 @@ values that playbook conditions test.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from drafter.context import Channel, DealContext, Direction, HistorySummary, PreferredChannel
+
+# The means a channel belongs to. Seed 001 asks for attempts "through different
+# means such as voicemail and email": a call and a voicemail are one means.
+MEANS: Mapping[Channel, str] = {
+    Channel.call: "phone",
+    Channel.voicemail: "phone",
+    Channel.email: "email",
+    Channel.text: "text",
+    Channel.letter: "letter",
+    Channel.linkedin: "linkedin",
+    Channel.meeting: "meeting",
+}
+
+
+def means_of(channels: Iterable[Channel]) -> tuple[str, ...]:
+    """The distinct means of ``channels``, in first-seen order."""
+    return tuple(dict.fromkeys(MEANS[c] for c in channels))
 
 
 @dataclass(frozen=True)
@@ -28,6 +45,27 @@ class Engagement:
     technique_days: tuple[tuple[str, dt.date], ...]
     # the last outbound touch of any kind, answered or not (spacing counts from it)
     last_touch: dt.date | None
+    # the channel of every unanswered attempt, oldest first; None when the history
+    # is a CRM summary (which gives only the total and the channels used)
+    attempt_channels: tuple[Channel, ...] | None = None
+    # days with an outbound touch, answered or not (a missed appointment's day
+    # is checked against them)
+    touch_days: tuple[dt.date, ...] = ()
+
+    @property
+    def means_tried(self) -> tuple[str, ...]:
+        return means_of(self.channels_tried)
+
+    def means_counts(self) -> dict[str, int] | None:
+        """Unanswered attempts per means, where the history says (None if not)."""
+        if self.attempt_channels is None:
+            if len(self.means_tried) == 1:  # one means only: all of them used it
+                return {self.means_tried[0]: self.attempts}
+            return None if self.attempts else {}
+        counts: dict[str, int] = {}
+        for channel in self.attempt_channels:
+            counts[MEANS[channel]] = counts.get(MEANS[channel], 0) + 1
+        return counts
 
     @property
     def techniques_used(self) -> frozenset[str]:
@@ -51,10 +89,27 @@ class Engagement:
             last_technique=technique,
             technique_days=(*self.technique_days, (technique, day)),
             last_touch=day,
+            attempt_channels=(
+                None
+                if self.attempt_channels is None or channel is None
+                else (*self.attempt_channels, channel)
+            ),
+            touch_days=(*self.touch_days, day),
         )
 
 
 def summarise(ctx: DealContext) -> Engagement:
+    eng = _summarise(ctx)
+    missed = ctx.deal.missed_appointment
+    if missed is not None and eng.last_touch == missed and missed_appointment_pending(ctx, eng):
+        # A call at the appointment time is the appointment itself, not a touch
+        # to space the missed-appointment email from.
+        earlier = [d for d in eng.touch_days if d != missed]
+        eng = replace(eng, last_touch=max(earlier, default=None))
+    return eng
+
+
+def _summarise(ctx: DealContext) -> Engagement:
     history = ctx.history
     if isinstance(history, HistorySummary):
         return Engagement(
@@ -70,6 +125,8 @@ def summarise(ctx: DealContext) -> Engagement:
                 else ()
             ),
             last_touch=history.last_attempt,
+            attempt_channels=None,
+            touch_days=tuple(d for d in (history.last_attempt,) if d is not None),
         )
     replies = [t.date for t in history if t.direction is Direction.in_]
     outbound = [t.date for t in history if t.direction is Direction.out]
@@ -88,6 +145,8 @@ def summarise(ctx: DealContext) -> Engagement:
         last_technique=unanswered[-1].technique if unanswered else None,
         technique_days=tuple((t.technique, t.date) for t in unanswered if t.technique),
         last_touch=max(outbound, default=None),
+        attempt_channels=tuple(t.channel for t in unanswered),
+        touch_days=tuple(outbound),
     )
 
 
@@ -114,6 +173,8 @@ FACT_LABELS: Mapping[str, str] = {
     "attempts": "unanswered attempts since the last reply",
     "distinct_channels": "different channels tried",
     "channels_tried": "channels tried",
+    "distinct_means": "different means tried (a call and a voicemail are one means: phone)",
+    "means_tried": "means tried",
     "days_since_first_attempt": "days since the first unanswered attempt",
     "days_since_last_attempt": "days since the last attempt",
     "days_since_last_reply": "days since the prospect last replied or met",
@@ -137,13 +198,19 @@ FACT_LABELS: Mapping[str, str] = {
 
 
 def missed_appointment_pending(ctx: DealContext, eng: Engagement) -> bool:
+    """Whether a missed appointment still waits for its follow-up.
+
+    Only the missed-appointment message itself, or a reply from the prospect on
+    or after the day, settles it. A touch on the day of the appointment is the
+    appointment (the call at the agreed time that went unanswered); a reminder
+    call on a later day is a reminder, not the message seed 004 asks for.
+    """
     missed = ctx.deal.missed_appointment
-    if missed is None or "missed_appointment" in eng.techniques_used:
+    if missed is None:
         return False
-    if eng.last_reply is not None and eng.last_reply > missed:
+    if any(t == "missed_appointment" and d >= missed for t, d in eng.technique_days):
         return False
-    # a touch on the day itself may already have been the follow-up
-    return eng.last_attempt is None or eng.last_attempt < missed
+    return eng.last_reply is None or eng.last_reply < missed
 
 
 def facts(
@@ -159,6 +226,8 @@ def facts(
         "attempts": eng.attempts,
         "distinct_channels": len(eng.channels_tried),
         "channels_tried": [c.value for c in eng.channels_tried],
+        "distinct_means": len(eng.means_tried),
+        "means_tried": list(eng.means_tried),
         "days_since_first_attempt": _days(day, eng.first_attempt),
         "days_since_last_attempt": _days(day, eng.last_attempt),
         "days_since_last_reply": _days(day, eng.last_reply),

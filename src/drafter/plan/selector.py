@@ -23,10 +23,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from drafter.context import Channel, DealContext, Prospect, Role
+from drafter.context import Channel, DealContext, Prospect, Role, Stage
 from drafter.errors import InputError
 from drafter.plan.engagement import (
     DATE_FACTS,
+    MEANS,
     PREFERRED_CHANNELS,
     Engagement,
     anchor_date,
@@ -47,7 +48,16 @@ _DAY_NAMES = {
     "sun": "Sunday",
 }
 DYNAMIC_FACTS = frozenset(
-    {"attempts", "distinct_channels", "channels_tried", "techniques_used", "away", "weekday"}
+    {
+        "attempts",
+        "distinct_channels",
+        "channels_tried",
+        "distinct_means",
+        "means_tried",
+        "techniques_used",
+        "away",
+        "weekday",
+    }
     | set(DATE_FACTS)
 )
 
@@ -145,10 +155,25 @@ def earliest_allowed(
     return None
 
 
+# Means drafter picks on its own to vary the approach. A text or a LinkedIn
+# message goes where the prospect asked for it (seed 003: "many of my clients
+# ask me to text them"), or with --channel.
+_VARIETY_MEANS = frozenset({"phone", "email", "letter", "meeting"})
+_MEANS_WORDS = {"phone": "phone", "email": "email", "letter": "post", "text": "text"}
+
+
 def choose_channel(
-    technique: Technique, prospect: Prospect, forced: Channel | None = None
+    technique: Technique,
+    prospect: Prospect,
+    forced: Channel | None = None,
+    eng: Engagement | None = None,
 ) -> tuple[Channel | None, str | None]:
-    """The channel to use and, where it matters, a word on why."""
+    """The channel to use and, where it matters, a word on why.
+
+    In order: ``--channel``; the prospect's preferred way, where the technique
+    allows it; a means not yet tried since their last reply, where the
+    technique's first channel would repeat one (seed 001: "different means");
+    the technique's first channel."""
     if not technique.channels:
         if forced is not None:
             raise InputError(
@@ -172,7 +197,24 @@ def choose_channel(
         return default, (
             f"{default.value}: they prefer {pref.value}, but {technique.name} is not sent that way"
         )
-    return technique.channels[0], None
+    default = technique.channels[0]
+    if eng is not None and MEANS[default] in eng.means_tried:
+        for channel in technique.channels:
+            means = MEANS[channel]
+            if means in _VARIETY_MEANS and means not in eng.means_tried:
+                so_far = join_words([_MEANS_WORDS.get(m, m) for m in eng.means_tried])
+                return channel, (
+                    f"{channel.value}, a means not yet tried since their last reply "
+                    f"(so far: {so_far})"
+                )
+    return default, None
+
+
+def join_words(words: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _explain_failing(group: When, f: Mapping[str, Any]) -> str:
@@ -233,7 +275,7 @@ def road_ahead(
         if upcoming is None:
             break
         technique, day = upcoming.technique, upcoming.day
-        channel, _ = choose_channel(technique, ctx.prospect)
+        channel, _ = choose_channel(technique, ctx.prospect, eng=eng)
         steps.append(Step(technique=technique.id, channel=channel, send_on=day, if_="no reply"))
     return steps
 
@@ -241,10 +283,12 @@ def road_ahead(
 def _notes(ctx: DealContext, today: dt.date, channel: Channel | None) -> list[str]:
     p = ctx.prospect
     notes = []
-    if p.role is Role.influencer:
+    if p.role is Role.influencer and ctx.deal.stage is Stage.cold:
+        # Seed 004, point 1 is advice for the beginning of a sale; mid-deal,
+        # going over your contact's head tends to make things worse.
         notes.append(
             "They are an influencer, not the decision maker: influencers put follow-ups off more "
-            "easily; where you can, get through to the decision maker (seed 004, point 1)."
+            "easily; while you are still prospecting, try to reach the decision maker too."
         )
     if p.preferred_channel is not None and p.preferred_channel.value == "assistant" and channel:
         notes.append(
@@ -326,7 +370,7 @@ def make_plan(
     ):
         # due today; a message due on the next working day when today is not one
         chosen = found.technique
-        picked, why = choose_channel(chosen, ctx.prospect, channel)
+        picked, why = choose_channel(chosen, ctx.prospect, channel, eng)
         send_on = found.day
         rationale = _because(found)
         if send_on != today:
@@ -347,7 +391,7 @@ def make_plan(
     if channel is not None:
         raise InputError("nothing is sent today, so no channel can be forced", key="--channel")
     if found is not None:
-        ahead, _ = choose_channel(found.technique, ctx.prospect)
+        ahead, _ = choose_channel(found.technique, ctx.prospect, eng=eng)
         first = Step(
             technique=found.technique.id,
             channel=ahead,
@@ -414,8 +458,15 @@ def _nothing_fits(ctx: DealContext, playbook: Playbook, f: Mapping[str, Any]) ->
         lead = f"{ctx.prospect.name} is away until {ctx.prospect.away_until}: nothing before then"
     elif f["attempts"] == 0 and f["stage"] == "cold":
         lead = "Nothing to follow up yet: make your first touches (a call, an email)"
+    elif f["attempts"] == 0 and ctx.deal.agreed_next_step:
+        lead = (
+            "Nothing has gone unanswered yet: follow up on the step you agreed "
+            f"({ctx.deal.agreed_next_step.rstrip('.')})"
+        )
     elif f["attempts"] == 0:
-        lead = "They have not gone quiet yet: follow up as agreed"
+        lead = (
+            "Nothing has gone unanswered yet: make your next touch, the way they like to be reached"
+        )
     else:
         lead = "No playbook step fits in the coming weeks: keep your usual touches"
     nearest = ranked[0]
@@ -447,7 +498,7 @@ def _forced_plan(
         raise InputError(
             "wait is the planner's answer, not a technique to force", key="--technique"
         )
-    picked, why = choose_channel(technique, ctx.prospect, channel)
+    picked, why = choose_channel(technique, ctx.prospect, channel, eng)
     send_on = earliest_allowed(technique, ctx, eng, playbook, today)
     if send_on is None:  # beyond the horizon: the earliest the spacing and absence allow
         send_on = _next_touch_day(ctx, eng, playbook, today)

@@ -1,0 +1,181 @@
+"""Issue 11: the planner stays true to the seeds in situations a rep meets,
+each built from a realistic context (both history forms where it matters)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from drafter.context import Channel
+from drafter.plan.selector import make_plan
+from drafter.playbook import Playbook, load_playbook
+from tests.conftest import as_summary, make_context, touches
+
+NEXT_STEP = {"agreed_next_step": "review the pilot plan with your CFO"}
+
+
+@pytest.fixture(scope="module")
+def playbook() -> Playbook:
+    return load_playbook()
+
+
+# --- 1. the call at the appointment time is the appointment -----------------
+
+
+def test_the_unanswered_call_at_the_appointment_time_is_followed_by_the_email(
+    playbook: Playbook,
+) -> None:
+    """Thursday 10:00 was agreed; the rep called at 10:00, no answer, and logs it."""
+    thursday = dt.date(2026, 11, 19)
+    history = touches(
+        ("2026-11-10", "meeting", "in"),
+        ("2026-11-12", "email", "out"),
+        ("2026-11-13", "email", "in"),
+        ("2026-11-19", "call", "out"),
+    )
+    ctx = make_context(history=history, deal={"missed_appointment": "2026-11-19", **NEXT_STEP})
+    plan = make_plan(ctx, playbook, thursday)
+    assert (plan.technique, plan.send_on) == ("missed_appointment", thursday)
+    summary = make_context(
+        history=as_summary(history), deal={"missed_appointment": "2026-11-19", **NEXT_STEP}
+    )
+    plan = make_plan(summary, playbook, thursday)
+    assert (plan.technique, plan.send_on) == ("missed_appointment", thursday)
+
+
+def test_a_reminder_call_the_next_day_does_not_settle_the_miss(playbook: Playbook) -> None:
+    history = touches(
+        ("2026-11-10", "meeting", "in"),
+        ("2026-11-16", "call", "out"),  # Monday: the appointment
+        ("2026-11-17", "voicemail", "out"),  # Tuesday: a reminder
+    )
+    ctx = make_context(history=history, deal={"missed_appointment": "2026-11-16"})
+    tuesday = make_plan(ctx, playbook, dt.date(2026, 11, 17))
+    assert tuesday.technique == "wait"  # never two touches on one day
+    assert (tuesday.then[0].technique, tuesday.then[0].send_on) == (
+        "missed_appointment",
+        dt.date(2026, 11, 18),
+    )
+    wednesday = make_plan(ctx, playbook, dt.date(2026, 11, 18))
+    assert wednesday.technique == "missed_appointment"
+    friday = make_plan(ctx, playbook, dt.date(2026, 11, 20))
+    assert friday.technique != "missed_appointment"  # four days on: the moment has passed
+
+
+def test_a_reply_or_the_email_itself_settles_the_miss(playbook: Playbook) -> None:
+    replied = touches(
+        ("2026-11-10", "meeting", "in"),
+        ("2026-11-19", "call", "out"),
+        ("2026-11-19", "email", "in"),  # "so sorry, stuck in a board meeting"
+    )
+    ctx = make_context(history=replied, deal={"missed_appointment": "2026-11-19"})
+    assert make_plan(ctx, playbook, dt.date(2026, 11, 20)).technique != "missed_appointment"
+
+
+# --- 2. the rescue-call window -------------------------------------------------
+
+
+def _rescue_history(first: str) -> list[dict[str, str]]:
+    return touches(
+        ("2026-10-20", "meeting", "in"),
+        (first, "email", "out"),
+        ("2026-11-11", "voicemail", "out"),
+        ("2026-11-16", "email", "out"),
+    )
+
+
+@pytest.mark.parametrize("form", ["touches", "summary"])
+def test_a_rep_who_opens_drafter_on_a_weekend_keeps_the_rescue_call(
+    playbook: Playbook, form: str
+) -> None:
+    """Three messages over the 14 days to Saturday; Monday is day 16."""
+    saturday = dt.date(2026, 11, 21)
+    history = _rescue_history("2026-11-07")
+    ctx = make_context(
+        history=history if form == "touches" else as_summary(history),
+        deal=NEXT_STEP,
+        today=saturday,
+    )
+    plan = make_plan(ctx, playbook, saturday)
+    assert (plan.technique, plan.send_on) == ("rescue_call", dt.date(2026, 11, 23))
+
+
+def test_the_stay_or_go_email_takes_over_after_the_grace(playbook: Playbook) -> None:
+    ctx = make_context(history=_rescue_history("2026-10-30"), deal=NEXT_STEP)
+    assert make_plan(ctx, playbook, dt.date(2026, 11, 20)).technique == "rescue_call"  # day 21
+    assert make_plan(ctx, playbook, dt.date(2026, 11, 23)).technique == "should_i_stay_or_go"
+
+
+# --- 3. different means ----------------------------------------------------------
+
+
+def test_six_phone_touches_are_one_means_not_two(playbook: Playbook) -> None:
+    history = touches(
+        *[(f"2026-11-{d:02d}", c, "out") for d, c in [(2, "call"), (5, "voicemail")]],
+        *[(f"2026-11-{d:02d}", c, "out") for d, c in [(9, "call"), (12, "voicemail")]],
+        *[(f"2026-11-{d:02d}", c, "out") for d, c in [(16, "call"), (19, "voicemail")]],
+    )
+    ctx = make_context(stage="cold", history=history)
+    plan = make_plan(ctx, playbook, dt.date(2026, 11, 23))
+    assert plan.technique != "final_approach"
+    assert plan.facts["distinct_means"] == 1 and plan.facts["distinct_channels"] == 2
+    final = next(a for a in plan.alternatives if a.technique == "final_approach")
+    assert "different means tried" in final.why
+
+
+def test_the_final_approach_goes_by_a_means_not_yet_tried(playbook: Playbook) -> None:
+    """Calls, voicemails and a letter: the final approach is an email, not a
+    seventh phone touch."""
+    history = touches(
+        ("2026-11-02", "call", "out"),
+        ("2026-11-05", "voicemail", "out"),
+        ("2026-11-10", "letter", "out"),
+        ("2026-11-16", "voicemail", "out"),
+    )
+    ctx = make_context(stage="cold", history=history)
+    plan = make_plan(ctx, playbook, dt.date(2026, 11, 23))
+    assert (plan.technique, plan.channel) == ("final_approach", Channel.email)
+    assert "a means not yet tried" in plan.rationale
+    # both seed means already tried: the seed's own voicemail
+    tried = touches(
+        ("2026-11-02", "call", "out"),
+        ("2026-11-09", "email", "out"),
+        ("2026-11-16", "voicemail", "out"),
+    )
+    plan = make_plan(make_context(stage="cold", history=tried), playbook, dt.date(2026, 11, 23))
+    assert (plan.technique, plan.channel) == ("final_approach", Channel.voicemail)
+    # the prospect's own preference still wins
+    pref = make_context(stage="cold", history=history, prospect={"preferred_channel": "phone"})
+    assert make_plan(pref, playbook, dt.date(2026, 11, 23)).channel is Channel.voicemail
+
+
+# --- 6. smaller things -------------------------------------------------------------
+
+
+def test_a_rep_who_presented_weeks_ago_and_waited_asks_the_best_contact_question(
+    playbook: Playbook,
+) -> None:
+    ctx = make_context(
+        stage="proposal", history=touches(("2026-10-29", "meeting", "in")), deal=NEXT_STEP
+    )
+    plan = make_plan(ctx, playbook, dt.date(2026, 11, 23))  # 25 days, nothing sent since
+    assert plan.technique == "best_contact_question"
+
+
+def test_nothing_fits_yet_says_as_agreed_only_when_something_was_agreed(
+    playbook: Playbook,
+) -> None:
+    known = {"preferred_channel": "email", "best_time": "mornings"}
+    history = touches(("2026-11-20", "meeting", "in"))
+    plain = make_plan(
+        make_context(history=history, prospect=known), playbook, dt.date(2026, 11, 23)
+    )
+    assert plain.technique == "wait"
+    assert "agreed" not in plain.rationale.split(". Nearest")[0]
+    agreed = make_plan(
+        make_context(history=history, prospect=known, deal=NEXT_STEP),
+        playbook,
+        dt.date(2026, 11, 23),
+    )
+    assert "review the pilot plan with your CFO" in agreed.rationale

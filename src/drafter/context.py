@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from drafter.money import parse_amount, parse_currency
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -49,6 +51,21 @@ def _sane_day(value: dt.date) -> dt.date:
 
 
 Day = Annotated[dt.date, BeforeValidator(_iso_day), AfterValidator(_sane_day)]
+
+
+def _currency_code(value: Any) -> Any:
+    return parse_currency(value) if isinstance(value, str) else value
+
+
+def _amount_number(value: Any) -> Any:
+    """An amount written as text ("2400000 USD", "$2.4M") is read as its number."""
+    return parse_amount(value)[0] if isinstance(value, str) else value
+
+
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+# An ISO 4217 code ("USD"), any case in, upper case out.
+Currency = Annotated[str, BeforeValidator(_currency_code)]
 
 # Honorifics skipped when a greeting takes the first word of a name.
 TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "sir", "dame"})
@@ -204,12 +221,34 @@ class Deal(Strict):
     onboarding time in half"): templates put them after "to" or "help you"."""
 
     stage: Stage
-    value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    value: Annotated[Amount | None, BeforeValidator(_amount_number)] = None
+    currency: Currency | None = None  # of ``value``; else drafter.toml's ``currency``
     agreed_next_step: Text | None = None
     missed_appointment: Day | None = None
     benefits: list[Text] = Field(default_factory=list)
     news: Text | None = None
     notes: str | None = None  # UNTRUSTED: data, never instructions
+
+    @model_validator(mode="before")
+    @classmethod
+    def _currency_in_value(cls, data: Any) -> Any:
+        """``value: "2400000 USD"`` also gives the currency (it must agree with
+        ``currency`` when both are given). The number is read by ``value``'s own
+        validator, which reports a bad amount under its key."""
+        if not isinstance(data, dict) or not isinstance(data.get("value"), str):
+            return data
+        try:
+            _, written = parse_amount(data["value"])
+        except ValueError:
+            return data
+        if written is None:
+            return data
+        given = data.get("currency")
+        if given is None:
+            return {**data, "currency": written}
+        if isinstance(given, str) and given.strip().upper() != written:
+            raise ValueError(f"value is in {written} but currency says {given.strip()}")
+        return data
 
     def phrasing_problems(self) -> list[str]:
         """Fields that do not read as verb phrases (the drafts leave them out)."""
@@ -279,6 +318,12 @@ class DealContext(Strict):
     @classmethod
     def _sorted_history(cls, value: list[Touch] | HistorySummary) -> list[Touch] | HistorySummary:
         return sorted(value, key=lambda t: t.date) if isinstance(value, list) else value
+
+    def with_default_currency(self, currency: str | None) -> DealContext:
+        """This context, with ``currency`` for a deal that names none."""
+        if currency is None or self.deal.currency is not None:
+            return self
+        return self.model_copy(update={"deal": self.deal.model_copy(update={"currency": currency})})
 
     def latest_date(self) -> tuple[str, dt.date] | None:
         """The latest date the context records as past, with its key."""

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from drafter.context import Channel
 from drafter.errors import InputError, PlaybookError
 from drafter.loading import Patterns, read_data, short, validate
+from drafter.money import format_amount
 from drafter.plan.engagement import DATE_FACTS, FACT_LABELS
 from drafter.resources import data_dir
 
@@ -113,34 +114,45 @@ class Condition(_Data):
                 return "yes"
             if self.eq is False:
                 return "no"
-            return "none" if self.eq is None else _show(self.eq)
+            return "none" if self.eq is None else _show(self.eq, self.fact)
         if op == "ne":
-            return f"not {_show(self.ne)}"
+            return f"not {_show(self.ne, self.fact)}"
         if op == "in_":
-            return "one of " + ", ".join(_show(v) for v in self.in_ or [])
+            return "one of " + ", ".join(_show(v, self.fact) for v in self.in_ or [])
         if op == "not_in":
-            return "none of " + ", ".join(_show(v) for v in self.not_in or [])
+            return "none of " + ", ".join(_show(v, self.fact) for v in self.not_in or [])
         if op == "gte":
-            return f"at least {_show(self.gte)}"
+            return f"at least {_show(self.gte, self.fact)}"
         if op == "lte":
-            return f"at most {_show(self.lte)}"
+            return f"at most {_show(self.lte, self.fact)}"
         if op == "between":
             assert self.between is not None
-            return f"{_show(self.between[0])} to {_show(self.between[1])}"
+            low, high = self.between
+            return f"{_show(low, self.fact)} to {_show(high, self.fact)}"
         if op == "contains":
             return f"includes {self.contains}"
         return f"excludes {self.not_contains}"
 
     def state(self, facts: Mapping[str, Any]) -> str:
         """'days since the first unanswered attempt: 12'."""
-        return f"{FACT_LABELS[self.fact]}: {_show(facts[self.fact])}"
+        return f"{FACT_LABELS[self.fact]}: {_fact_value(self.fact, facts)}"
 
     def explain(self, facts: Mapping[str, Any]) -> str:
-        """'days since the first unanswered attempt is 12 (needs 10 to 14)'."""
-        return f"{FACT_LABELS[self.fact]}: {_show(facts[self.fact])} (needs {self.wanted()})"
+        """'days since the first unanswered attempt: 12 (needs 10 to 14)'."""
+        return f"{self.state(facts)} (needs {self.wanted()})"
 
 
-def _show(value: Any) -> str:
+def _fact_value(fact: str, facts: Mapping[str, Any]) -> str:
+    """A fact's value in words; the deal value as an amount in its currency."""
+    value = facts[fact]
+    if fact == "value" and isinstance(value, int | float) and not isinstance(value, bool):
+        return format_amount(value, facts.get("currency"))
+    return _show(value, fact)
+
+
+def _show(value: Any, fact: str | None = None) -> str:
+    if fact == "value" and isinstance(value, int | float) and not isinstance(value, bool):
+        return format_amount(value)
     if value is None:
         return "unknown"
     if value is True:

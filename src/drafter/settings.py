@@ -7,6 +7,7 @@ environment, then command-line flags (applied by the CLI with
 
 ```toml
 playbook = "./our-playbook"      # a team's own playbook folder (optional)
+currency = "USD"                 # for deals that name none (ISO 4217; optional)
 model = "gpt-4o-mini"
 
 [llm]                            # LLM drafting (all optional)
@@ -46,13 +47,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from drafter.context import Sender
+from drafter.context import Currency, Sender
 from drafter.errors import ConfigError
 from drafter.loading import read_text, validate
 
 ENV_CONFIG = "DRAFTER_CONFIG"
 ENV_PLAYBOOK = "DRAFTER_PLAYBOOK"
 ENV_MODEL = "DRAFTER_MODEL"
+ENV_CURRENCY = "DRAFTER_CURRENCY"
 ENV_API_KEY = "OPENAI_API_KEY"
 ENV_BASE_URL = "OPENAI_BASE_URL"
 ENV_CACHE_DIR = "DRAFTER_CACHE_DIR"
@@ -112,6 +114,7 @@ class Settings(BaseModel):
 
     sender: Sender = Field(default_factory=Sender)
     playbook: Path | None = None
+    currency: Currency | None = None  # for deals that name none
     model: str | None = None
     api_key: SecretStr | None = None
     base_url: str | None = None
@@ -179,7 +182,11 @@ def load_settings(
         if not isinstance(sender, dict):
             raise ConfigError("expected a table of sender fields", path=source, key="sender")
         data["sender"] = {**sender, **from_env}
-    for key, var in (("playbook", ENV_PLAYBOOK), ("api_key", ENV_API_KEY)):
+    for key, var in (
+        ("playbook", ENV_PLAYBOOK),
+        ("currency", ENV_CURRENCY),
+        ("api_key", ENV_API_KEY),
+    ):
         if env.get(var):
             data[key] = env[var]
     for key, var in (("model", ENV_MODEL), ("base_url", ENV_BASE_URL)):

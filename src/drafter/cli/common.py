@@ -105,7 +105,7 @@ def load_all(context: str, today: str | None, config: Path | None, playbook: Pat
 
     override = parse_day(today, "--today")
     settings, book = load_settings_and_playbook(config, playbook)
-    ctx = load_context(context, book)
+    ctx = load_context(context, book).with_default_currency(settings.currency)
     day = resolve_today(ctx, override, dt.date.today(), path=context)
     return Loaded(settings, book, ctx, day)
 

@@ -28,6 +28,7 @@ from drafter.context import Channel, DealContext, Sender, reads_as_verb_phrase
 from drafter.draft.base import Attempt, DraftRequest
 from drafter.draft.models import Draft
 from drafter.errors import PlaybookError
+from drafter.money import format_amount
 from drafter.plan.engagement import summarise
 
 SUBJECT_PREFIX = "Subject:"
@@ -148,6 +149,16 @@ def thousands(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
+@pass_context
+def money(context: Context, value: float, currency: str | None = None) -> str:
+    """An amount for people, in the deal's currency unless one is given:
+    ``USD 2.4 million``; ``2.4 million`` when the deal names no currency."""
+    if currency is None:
+        deal = context.get("deal")
+        currency = deal.get("currency") if isinstance(deal, Mapping) else None
+    return format_amount(value, currency)
+
+
 FILTERS: Mapping[str, Callable[..., str]] = {
     "day": day,
     "when": when,
@@ -156,6 +167,7 @@ FILTERS: Mapping[str, Callable[..., str]] = {
     "phone_said_clearly": phone_said_clearly,
     "period": period,
     "thousands": thousands,
+    "money": money,
 }
 
 
@@ -248,6 +260,7 @@ def template_context(
             "benefits": benefits,
             "news": _phrase(d.news),
             "value": d.value,
+            "currency": d.currency,
             "stage": d.stage.value,
         },
         "engagement": {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,45 @@ def test_missing_sender_details_are_named(
     assert any("name is not set" in n for n in notes) and any("--sender-phone" in n for n in notes)
     human = run_cli(capsys, "draft", str(ctx), "--offline")
     assert "Note: Your phone is not set" in human.out
+
+
+def test_draft_quiet_prints_only_the_message(capsys: pytest.CaptureFixture[str]) -> None:
+    full = run_cli(capsys, "draft", "examples/should_i_stay_or_go.yaml", "--offline", "--json")
+    draft = json.loads(full.out)["draft"]
+    result = run_cli(capsys, "draft", "examples/should_i_stay_or_go.yaml", "--offline", "-q")
+    assert result.code == 0
+    assert result.out == f"Subject: {draft['subject']}\n\n{draft['body']}\n"
+    assert result.err == ""
+    full = run_cli(capsys, "draft", "examples/rescue_call.yaml", "--offline", "--json")
+    voicemail = run_cli(capsys, "draft", "examples/rescue_call.yaml", "--offline", "--quiet")
+    assert voicemail.out == json.loads(full.out)["draft"]["body"] + "\n"  # no subject
+
+
+def test_draft_quiet_with_nothing_to_send_says_so_on_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = run_cli(capsys, "draft", "examples/move_on.yaml", "-q")
+    assert result.code == 0
+    assert result.out == ""
+    assert "nothing to send" in result.err and "move_on" in result.err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_check_asks_for_the_message_only_in_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, terminal: bool
+) -> None:
+    from drafter.cli import main
+
+    stream = _Terminal if terminal else io.StringIO
+    monkeypatch.setattr(sys, "stdin", stream("Could we talk on Tuesday?\n"))
+    try:
+        main(["check", "--channel", "text"])
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    err = capsys.readouterr().err
+    assert ("Paste the message, then Ctrl-D" in err) is terminal

@@ -578,3 +578,61 @@ def test_a_long_absence_plans_the_step_due_on_return(playbook: Playbook) -> None
         history=_rescue_history(12), deal=NEXT_STEP, prospect={"away_until": "2027-06-01"}
     )
     assert [s.technique for s in make_plan(longer, playbook, TODAY).then] == ["move_on"]
+
+
+def test_windows_that_passed_are_too_late_and_used_techniques_already_sent(
+    playbook: Playbook,
+) -> None:
+    ctx = make_context(
+        history=touches(
+            ("2026-10-20", "meeting", "in"),
+            ("2026-10-23", "email", "out", "last_email_nudge"),
+            ("2026-11-02", "voicemail", "out"),
+        ),
+        deal={"agreed_next_step": "review the pilot plan"},
+        today=dt.date(2026, 11, 23),
+    )
+    plan = make_plan(ctx, playbook, dt.date(2026, 11, 23))
+    why = {a.technique: a.why for a in plan.alternatives}
+    assert why["last_email_nudge"].startswith("already sent:")
+    assert why["rescue_call"].startswith("too late: days since the first unanswered attempt: 31")
+    assert why["best_contact_question"].startswith("too late:")
+    assert why["move_on"].startswith("not yet:")
+
+
+def test_a_used_closing_technique_is_already_sent(playbook: Playbook) -> None:
+    ctx = make_context(
+        history=touches(
+            ("2026-10-20", "meeting", "in"),
+            ("2026-11-03", "email", "out"),
+            ("2026-11-16", "email", "out", "should_i_stay_or_go"),
+        ),
+        today=dt.date(2026, 11, 19),
+    )
+    plan = make_plan(ctx, playbook, dt.date(2026, 11, 19))
+    why = {a.technique: a.why for a in plan.alternatives}
+    assert why["should_i_stay_or_go"].startswith("already sent")
+    assert "fits, but not today" not in " ".join(why.values())
+
+
+def test_an_unlabelled_touch_that_may_have_been_the_closing_message_is_asked_about(
+    playbook: Playbook,
+) -> None:
+    history = touches(
+        ("2026-11-03", "meeting", "in"),
+        ("2026-11-06", "email", "out"),
+        ("2026-11-10", "voicemail", "out"),
+        ("2026-11-23", "email", "out"),  # the planned closing email, logged without its technique
+    )
+    plan = make_plan(make_context(history=history, today=None), playbook, dt.date(2026, 11, 30))
+    assert plan.technique == "should_i_stay_or_go"
+    assert "technique: should_i_stay_or_go" in plan.notes[0]
+    assert "drafter log" in plan.notes[0] and "2026-11-23" in plan.notes[0]
+    # labelled, it is final: a week on, move_on
+    history[-1]["technique"] = "should_i_stay_or_go"
+    labelled = make_context(history=history, today=None)
+    assert make_plan(labelled, playbook, dt.date(2026, 11, 30)).technique == "move_on"
+    # an ordinary touch another way gets no such note
+    history[-1] = {"date": "2026-11-23", "channel": "text", "direction": "out"}
+    other = make_plan(make_context(history=history, today=None), playbook, dt.date(2026, 11, 30))
+    assert not any("technique:" in n for n in other.notes)

@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -164,17 +165,36 @@ def reads_as_verb_phrase(text: str) -> bool:
 
 
 def parse_channel(value: Channel | str | None, *, key: str) -> Channel | None:
-    """A channel given by name; a one-line error naming ``key`` otherwise."""
+    """A channel given by name, or by a word the vocabulary maps to one ("phone");
+    a one-line error naming ``key`` otherwise."""
     if value is None or isinstance(value, Channel):
         return value
-    try:
-        return Channel(value)
-    except ValueError:
-        from drafter.errors import InputError
-        from drafter.loading import short
+    from drafter.vocabulary import UnknownWord, normalise_channel
 
-        known = ", ".join(c.value for c in Channel)
-        raise InputError(f"unknown channel {short(value)}; known: {known}", key=key) from None
+    try:
+        return Channel(normalise_channel(value))
+    except UnknownWord as exc:
+        from drafter.errors import InputError
+
+        raise InputError(str(exc), key=key) from None
+
+
+def _word(kind: str) -> Any:
+    """A validator reading a rep's or a CRM's word ("Demo", "phone") as ours."""
+
+    def read(value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        from drafter.vocabulary import from_validation_context
+
+        return from_validation_context(info.context).normalise(kind, value)
+
+    return BeforeValidator(read)
+
+
+StageWord = Annotated[Stage, _word("stage")]
+ChannelWord = Annotated[Channel, _word("channel")]
+PreferredChannelWord = Annotated[PreferredChannel, _word("preferred_channel")]
 
 
 class Strict(BaseModel):
@@ -207,7 +227,7 @@ class Prospect(Strict):
     phone: Text | None = None
     mailing_address: Text | None = None
     role: Role = Role.unknown
-    preferred_channel: PreferredChannel | None = None
+    preferred_channel: PreferredChannelWord | None = None
     best_time: Text | None = None
     away_until: Day | None = None
 
@@ -220,7 +240,7 @@ class Deal(Strict):
     """``agreed_next_step`` and each of ``benefits`` are verb phrases ("cut
     onboarding time in half"): templates put them after "to" or "help you"."""
 
-    stage: Stage
+    stage: StageWord
     value: Annotated[Amount | None, BeforeValidator(_amount_number)] = None
     currency: Currency | None = None  # of ``value``; else drafter.toml's ``currency``
     agreed_next_step: Text | None = None
@@ -259,7 +279,7 @@ class Deal(Strict):
 
 class Touch(Strict):
     date: Day
-    channel: Channel
+    channel: ChannelWord
     direction: Direction
     technique: Text | None = None
 
@@ -272,7 +292,7 @@ class Touch(Strict):
 
 class HistorySummary(Strict):
     attempts: int = Field(default=0, ge=0, strict=True)
-    channels_tried: list[Channel] = Field(default_factory=list)
+    channels_tried: list[ChannelWord] = Field(default_factory=list)
     first_attempt: Day | None = None
     last_attempt: Day | None = None
     last_reply: Day | None = None

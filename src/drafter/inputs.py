@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from drafter.context import DealContext, HistorySummary
 from drafter.errors import InputError
-from drafter.loading import load_model, short, shown_name
+from drafter.loading import read_data, short, shown_name, validate
 from drafter.playbook import Playbook
 
 
 def load_context(path: str | Path, playbook: Playbook) -> DealContext:
-    ctx = load_model(DealContext, path)
+    return check_context(read_data(path), playbook, path=path)
+
+
+def check_context(data: Any, playbook: Playbook, *, path: str | Path) -> DealContext:
+    """A context's data validated, its words read through the playbook's
+    vocabulary, and every technique it names checked."""
+    from drafter.vocabulary import load_vocabulary
+
+    vocabulary = load_vocabulary(playbook.path)
+    ctx = validate(DealContext, data, path=shown_name(path), context={"vocabulary": vocabulary})
     messages = [t.id for t in playbook.ordered if t.kind == "message"]
     for key, technique in _techniques_named(ctx):
         if technique not in messages:

@@ -100,23 +100,28 @@ def error_location(loc: tuple[int | str, ...]) -> str:
     return out or "(top level)"
 
 
+def _describe_one(error: Any) -> str:
+    message: str = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return "unknown key (check the spelling)"
+    if error["type"] == "missing":
+        return "required key is missing"
+    shown = "(got " in message or message.startswith("unknown ")  # the word is named
+    if "input" in error and not isinstance(error["input"], dict | list) and not shown:
+        message = f"{message} (got {short(error['input'])})"
+    return message
+
+
 def describe_validation_error(exc: ValidationError) -> tuple[str, str]:
-    """(key, message) of the first error, with a count of the others."""
+    """(key, message) of the first error; every other problem is named after it."""
     # A typo is the likeliest cause of a missing key too: name the typo first.
     errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
-    first = errors[0]
-    key = error_location(tuple(first["loc"]))
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        message = "unknown key (check the spelling)"
-    elif first["type"] == "missing":
-        message = "required key is missing"
-    elif (
-        "input" in first and not isinstance(first["input"], dict | list) and "(got " not in message
-    ):
-        message = f"{message} (got {short(first['input'])})"
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    key = error_location(tuple(errors[0]["loc"]))
+    message = _describe_one(errors[0])
+    others = [f"{error_location(tuple(e['loc']))}: {_describe_one(e)}" for e in errors[1:]]
+    if others:
+        message += f"; also {len(others)} more problem{'s' if len(others) > 1 else ''}: "
+        message += "; ".join(others)
     return key, message
 
 
@@ -132,12 +137,17 @@ def short(value: Any) -> str:
 
 
 def validate(
-    model: type[M], data: Any, *, path: str | Path, error: type[DrafterError] = InputError
+    model: type[M],
+    data: Any,
+    *,
+    path: str | Path,
+    error: type[DrafterError] = InputError,
+    context: dict[str, Any] | None = None,
 ) -> M:
     if not isinstance(data, dict):
         raise error("expected a mapping of keys at the top level", path=path)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         key, message = describe_validation_error(exc)
         raise error(message, path=path, key=key) from None

@@ -106,6 +106,25 @@ class Condition(_Data):
             return int(self.eq)
         return None
 
+    def too_late(self, facts: Mapping[str, Any]) -> bool:
+        """A count already past this condition's upper bound that only grows until
+        they reply: days since a date, attempts, channels tried."""
+        value = facts[self.fact]
+        growing = self.fact in DATE_FACTS or self.fact in ("attempts", "distinct_channels")
+        if not growing or value is None:
+            return False
+        if self.operator == "lte" and self.lte is not None:
+            return bool(value > self.lte)
+        if self.operator == "between" and self.between is not None:
+            return bool(value > self.between[1])
+        if (
+            self.operator == "eq"
+            and isinstance(self.eq, int | float)
+            and not isinstance(self.eq, bool)
+        ):
+            return bool(value > self.eq)
+        return False
+
     def wanted(self) -> str:
         """What the condition asks for, in words."""
         op = self.operator

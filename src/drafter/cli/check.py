@@ -122,8 +122,12 @@ def check_command(
 
 def _read_message(file: str) -> tuple[str, str]:
     """The message text and the name to show for it."""
+    import sys
+
     from drafter.loading import read_text
 
+    if file == "-" and sys.stdin.isatty():
+        typer.echo("Paste the message, then Ctrl-D (Ctrl-Z, Enter on Windows).", err=True)
     text, name = read_text(file)
     if not text.strip():
         raise InputError("the message is empty", path=name)

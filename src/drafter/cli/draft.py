@@ -79,6 +79,12 @@ def draft_command(
     ] = None,
     today: TodayOpt = None,
     json_out: JsonOpt = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Print only the message (subject, blank line, body), to paste."
+        ),
+    ] = False,
     sender_name: SenderNameOpt = None,
     sender_company: SenderCompanyOpt = None,
     sender_phone: SenderPhoneOpt = None,
@@ -92,8 +98,10 @@ def draft_command(
     nothing to send), 1 when it has.
 
     Example: drafter draft examples/rescue_call.yaml --offline
+
+    Example: drafter draft deal.yaml --offline -q | pbcopy
     """
-    from drafter.cli.show import draft_result_text
+    from drafter.cli.show import draft_result_text, quiet_text
     from drafter.context import Sender
     from drafter.draft.pipeline import draft_deal
     from drafter.runtime import build_runtime
@@ -124,6 +132,12 @@ def draft_command(
         )
     if json_out:
         print_json(result.to_json())
+    elif quiet:
+        message, aside = quiet_text(result)
+        if message:
+            typer.echo(message)
+        if aside:
+            typer.echo(aside, err=True)
     else:
         typer.echo(draft_result_text(result))
     if not result.ok:

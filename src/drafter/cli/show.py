@@ -108,3 +108,20 @@ def draft_result_text(result: DraftResult) -> str:
         parts.append(format_report(result.check, "draft"))
     parts += [_wrap(f"Note: {note}", "") for note in result.notes]
     return "\n\n".join(parts)
+
+
+def quiet_text(result: DraftResult) -> tuple[str, str]:
+    """``draft -q``: the message alone for stdout (subject, blank line, body),
+    and one line for stderr when there is nothing to send or the check fails."""
+    from drafter.check.checker import format_report
+
+    if result.draft is None:
+        plan = result.plan
+        when = "" if plan.technique == "move_on" else f" (next step on {plan.send_on})"
+        return "", f"drafter: nothing to send: the plan is {plan.technique}{when}"
+    draft = result.draft
+    message = draft.body if draft.subject is None else f"Subject: {draft.subject}\n\n{draft.body}"
+    aside = ""
+    if result.check is not None and not result.check.ok:
+        aside = format_report(result.check, "draft").splitlines()[-1]
+    return message, aside

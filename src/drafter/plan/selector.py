@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from drafter.context import Channel, DealContext, Prospect, Role, Stage
+from drafter.context import Channel, DealContext, Direction, Prospect, Role, Stage
 from drafter.errors import InputError
 from drafter.plan.engagement import (
     DATE_FACTS,
@@ -35,7 +35,14 @@ from drafter.plan.engagement import (
     summarise,
 )
 from drafter.plan.models import Alternative, Plan, Step
-from drafter.playbook import Playbook, Technique, When, next_working_day, require_technique
+from drafter.playbook import (
+    Condition,
+    Playbook,
+    Technique,
+    When,
+    next_working_day,
+    require_technique,
+)
 
 _DAY = dt.timedelta(days=1)
 _DAY_NAMES = {
@@ -233,6 +240,13 @@ def why_not(
     block = blocked(technique, f, playbook, prospect)
     if reason is not None and block is None:
         return 0, f"also fits ({reason.reason}), but comes later in the playbook's order"
+    if technique.kind == "message" and f["closing_message_sent"]:
+        if technique.closing and technique.id in f["techniques_used"]:
+            return 1, "already sent, and still unanswered: a final message is final"
+        return 1, (
+            "not any more: a closing message went out and is still unanswered: "
+            "a final message is final"
+        )
     if reason is not None:
         return 1, f"fits, but not today: {block}"
     group = _closest(technique, f)
@@ -242,7 +256,17 @@ def why_not(
     # A fact that time or further attempts can change is a nearer miss than one
     # that cannot (the stage, the deal's value, what is on file).
     rank = sum(1 if c.fact in DYNAMIC_FACTS else 10 for c in failing)
-    return 1 + rank, f"not yet: {_explain_failing(group, f)}"
+    return 1 + rank, f"{_verdict(technique, failing, f)}: {_explain_failing(group, f)}"
+
+
+def _verdict(technique: Technique, failing: list[Condition], f: Mapping[str, Any]) -> str:
+    """'already sent' (it was used since their last reply), 'too late' (a window
+    of days has passed) or 'not yet'."""
+    if any(c.fact == "techniques_used" and c.not_contains == technique.id for c in failing):
+        return "already sent"
+    if any(c.too_late(f) for c in failing):
+        return "too late"
+    return "not yet"
 
 
 def alternatives(
@@ -305,6 +329,28 @@ def _notes(ctx: DealContext, today: dt.date, channel: Channel | None) -> list[st
     return notes
 
 
+def unlabelled_closing(
+    ctx: DealContext, playbook: Playbook, technique: Technique, channel: Channel | None
+) -> str | None:
+    """A word when this closing message may already have gone: the last outbound
+    touch names no technique, went the same way, and the technique fitted that day."""
+    if not technique.closing or channel is None or not isinstance(ctx.history, list):
+        return None
+    outbound = [t for t in ctx.history if t.direction is Direction.out]
+    if not outbound or outbound[-1].technique is not None or outbound[-1].channel is not channel:
+        return None
+    last = outbound[-1]
+    before = ctx.model_copy(update={"history": [t for t in ctx.history if t is not last]})
+    if technique.matching(facts(before, summarise(before), last.date, playbook.closing)) is None:
+        return None
+    return (
+        f"Was your {last.channel.value} of {last.date} this {technique.name}? It names no "
+        f"technique, and {technique.id} fitted that day. If it was, do not send it again: add "
+        f"`technique: {technique.id}` to that touch in the history (`drafter log` records it "
+        "for you), and the plan becomes a wait for their answer, then move_on."
+    )
+
+
 def _plan(
     ctx: DealContext,
     playbook: Playbook,
@@ -320,6 +366,9 @@ def _plan(
     forced: bool = False,
 ) -> Plan:
     notes = _notes(ctx, today, channel)
+    sent = unlabelled_closing(ctx, playbook, technique, channel)
+    if sent is not None:
+        notes.insert(0, sent)
     if channel_why:
         rationale += f" Channel: {channel_why}."
     send_at = ctx.prospect.best_time if technique.kind == "message" else None

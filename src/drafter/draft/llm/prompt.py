@@ -42,7 +42,7 @@ _CHANNEL_LABEL = {
     Channel.letter: "letter (printed and posted, with its reply card where the technique has one)",
     Channel.meeting: "visit brief (how to propose meeting in person, and what to say there)",
 }
-_LEVELS = ("error", "warning")
+_LEVELS = ("error",)  # warnings cost tokens and never trigger a repair
 _SKIPPED_TYPES = ("length", "readability", "move")
 _LAST_TOUCHES = 6  # touches kept in full before the budget trims older ones
 _NOTES_TRIMMED = 400
@@ -79,17 +79,15 @@ def render_prompt(prompts_dir: Path, name: str, values: dict[str, Any]) -> str:
 
 
 def rule_lines(rules: RuleSet, channel: Channel, technique: str) -> list[str]:
-    """One line per tone rule that applies, generated from the rule files."""
-    lines = []
+    """The error-level tone rules that apply, by name, generated from the rule
+    files (a failed check sends their full message and suggestion back)."""
+    names = []
     for rule in rules.rules:
         if rule.type in _SKIPPED_TYPES or rule.level not in _LEVELS:
             continue
-        if not rule.applies(channel, technique):
-            continue
-        advice = rule.suggestion if rule.suggestion and "{" not in rule.suggestion else None
-        name = rule.id.replace("-", " ")
-        lines.append(f"{name}: {advice}" if advice else name)
-    return lines
+        if rule.applies(channel, technique):
+            names.append(rule.id.replace("-", " "))
+    return names
 
 
 def length_line(rules: RuleSet, channel: Channel, technique: str) -> str:
@@ -148,7 +146,8 @@ def history_facts(ctx: DealContext) -> dict[str, Any]:
         )
         facts["unanswered_by_channel"] = dict(counts)
         facts["touches"] = [
-            {k: v for k, v in t.model_dump(mode="json").items() if v is not None}
+            f"{t.date} {'from us' if t.direction.value == 'out' else 'from them'} "
+            f"by {t.channel.value}" + (f" ({t.technique})" if t.technique else "")
             for t in ctx.history
         ]
     else:
@@ -161,8 +160,13 @@ def deal_data(
 ) -> dict[str, Any]:
     ctx = request.ctx
     p, d, s = ctx.prospect, ctx.deal, request.sender
+    # Contact details the message never needs stay out: fewer tokens, less exposure.
+    unused = {"email", "phone"}
+    if request.channel is not Channel.letter:
+        unused.add("mailing_address")
+    prospect = p.model_dump(mode="json", exclude_none=True, exclude=unused)
     data: dict[str, Any] = {
-        "prospect": p.model_dump(mode="json", exclude_none=True) | {"first_name": p.greeting_name},
+        "prospect": prospect | {"first_name": p.greeting_name},
         "sender": s.model_dump(mode="json", exclude_none=True),
         "deal": d.model_dump(mode="json", exclude_none=True),
         "history": history_facts(ctx),
@@ -177,7 +181,7 @@ def deal_data(
 
 def encode_data(data: dict[str, Any]) -> str:
     """JSON with ``<`` and ``>`` escaped: no field can close the block."""
-    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e")
 
 

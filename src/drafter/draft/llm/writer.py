@@ -27,21 +27,22 @@ def parse_reply(content: str, channel: Channel) -> tuple[str | None, str]:
     text reply read defensively ("Subject: ..." first line for an email)."""
     text = _FENCE.sub("", content.strip()).strip()
     start, end = text.find("{"), text.rfind("}")
+    data = None
     if start != -1 and end > start:
         try:
             data = json.loads(text[start : end + 1])
         except ValueError:
             data = None
-        if isinstance(data, dict):
-            body = data.get("body")
-            subject = data.get("subject")
-            if not isinstance(body, str) or not body.strip():
-                raise ValueError("the JSON has no body")
-            if subject is not None and not isinstance(subject, str):
-                raise ValueError("the subject is not text")
-            return _subject_for(subject, channel), body.strip()
-        if text.startswith("{"):
-            raise ValueError("the reply is not valid JSON")
+    if isinstance(data, dict):
+        body = data.get("body")
+        subject = data.get("subject")
+        if not isinstance(body, str) or not body.strip():
+            raise ValueError("the JSON has no body")
+        if subject is not None and not isinstance(subject, str):
+            raise ValueError("the subject is not text")
+        return _subject_for(subject, channel), body.strip()
+    if text.startswith("{") or '"body"' in text:
+        raise ValueError("the reply is not valid JSON")
     first, _, rest = text.partition("\n")
     if first.lower().startswith("subject:"):
         return _subject_for(first[8:].strip(), channel), rest.strip()

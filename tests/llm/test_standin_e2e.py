@@ -1,0 +1,126 @@
+"""The real ``drafter draft`` command end to end against the loopback stand-in
+server (a test double, not a model): retry-after, repair, cache, secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.llm.conftest import KEY_LIKE, ROOT
+from tests.standin import Scripted, StandIn, error_body, reply_json
+
+SECRET = "sk-test-DoNotLeak-0123456789abcdefXYZ"
+
+
+def _drafter(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "drafter", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+def _env(tmp_path: Path, url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DRAFTER_"))}
+    return env | {
+        "OPENAI_BASE_URL": url,
+        "OPENAI_API_KEY": SECRET,
+        "DRAFTER_CACHE_DIR": str(tmp_path / "cache"),
+        "DRAFTER_SENDER_NAME": "Dana Reyes",
+        "DRAFTER_SENDER_PHONE": "+1 416 555 0199",
+        "NO_COLOR": "1",
+    }
+
+
+def test_draft_with_retry_after_repair_and_cache(tmp_path: Path) -> None:
+    rude = reply_json(None, "Just checking in!!! Call me back ASAP.")
+    script = [
+        Scripted(status=429, body=error_body(429, "slow down"), headers={"retry-after": "1"}),
+        Scripted(content=rude),
+    ]
+    example = str(ROOT / "examples" / "rescue_call.yaml")
+    with StandIn(script) as standin:
+        env = _env(tmp_path, standin.url)
+        first = _drafter("draft", example, "--model", "gpt-4o-mini", "--json", env=env)
+        assert first.returncode == 0, first.stderr
+        out = json.loads(first.stdout)
+        assert out["draft"]["provider"] == "openai" and out["draft"]["model"] == "gpt-4o-mini"
+        assert out["draft"]["attempts"] == 2 and out["check"]["ok"] is True
+        assert out["draft"]["usage"]["prompt_tokens"] > 0
+        assert len(standin.requests) == 3  # the 429, the rude draft, the repair
+        repair = standin.requests[2]["messages"]
+        assert repair[-2]["role"] == "assistant" and "no-just-checking-in" in repair[-1]["content"]
+
+        second = _drafter("draft", example, "--model", "gpt-4o-mini", env=env)
+        assert second.returncode == 0, second.stderr
+        assert len(standin.requests) == 3  # every reply came from the cache
+        assert "from the cache" in second.stdout
+
+        third = _drafter("draft", example, "--no-cache", "--json", env=env)
+        assert len(standin.requests) == 4 and json.loads(third.stdout)["draft"]["attempts"] == 1
+
+    # the key reached the server, and nothing else: not the cache, not the output
+    assert {k.lower(): v for k, v in standin.headers[0].items()}[
+        "authorization"
+    ] == f"Bearer {SECRET}"
+    for text in (first.stdout, first.stderr, second.stdout, second.stderr, third.stdout):
+        assert SECRET not in text
+    files = list((tmp_path / "cache").rglob("*"))
+    assert any(f.suffix == ".json" for f in files)
+    for file in files:
+        if file.is_file():
+            content = file.read_text(encoding="utf-8")
+            assert SECRET not in content and not KEY_LIKE.search(content)
+
+
+def test_cache_clear(tmp_path: Path) -> None:
+    with StandIn() as standin:
+        env = _env(tmp_path, standin.url)
+        example = str(ROOT / "examples" / "last_email_nudge.yaml")
+        assert _drafter("draft", example, env=env).returncode == 0
+        cleared = _drafter("cache", "clear", env=env)
+        assert cleared.returncode == 0 and "Cleared 1 cached reply" in cleared.stdout
+        assert _drafter("draft", example, env=env).returncode == 0
+        assert len(standin.requests) == 2
+
+
+def test_errors_are_one_line_and_never_show_the_key(tmp_path: Path) -> None:
+    script = [Scripted(status=401, body=error_body(401, f"Incorrect API key provided: {SECRET}."))]
+    with StandIn(script) as standin:
+        env = _env(tmp_path, standin.url)
+        plain = _drafter("draft", str(ROOT / "examples" / "rescue_call.yaml"), env=env)
+    assert plain.returncode == 2 and plain.stdout == ""
+    assert plain.stderr.count("\n") == 1 and "rejected the API key (401)" in plain.stderr
+    assert SECRET not in plain.stderr
+
+
+def test_no_server_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "drafter.toml"
+    config.write_text("[llm]\nmax_retries = 0\n", encoding="utf-8")
+    env = _env(tmp_path, "http://127.0.0.1:9/v1")
+    result = _drafter(
+        "draft", str(ROOT / "examples" / "rescue_call.yaml"), "--config", str(config), env=env
+    )
+    assert result.returncode == 2
+    assert "cannot reach the LLM server at http://127.0.0.1:9/v1" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_offline_flag_and_nothing_configured_stay_offline(tmp_path: Path) -> None:
+    with StandIn() as standin:
+        env = _env(tmp_path, standin.url)
+        forced = _drafter(
+            "draft", str(ROOT / "examples" / "rescue_call.yaml"), "--offline", "--json", env=env
+        )
+        assert json.loads(forced.stdout)["draft"]["provider"] == "offline"
+        bare = {k: v for k, v in env.items() if k not in ("OPENAI_BASE_URL", "OPENAI_API_KEY")}
+        plain = _drafter("draft", str(ROOT / "examples" / "rescue_call.yaml"), "--json", env=bare)
+        assert json.loads(plain.stdout)["draft"]["provider"] == "offline"
+        assert "no LLM configured" in plain.stderr
+        assert standin.requests == []

@@ -1,0 +1,146 @@
+"""Small pieces of the LLM layer: reply parsing, prices, tokens, cache, key files."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from drafter.context import Channel
+from drafter.draft.llm.cache import ResponseCache, cache_key, default_cache_dir
+from drafter.draft.llm.cost import estimate_cost, price_for
+from drafter.draft.llm.tokens import count_messages, encoding_for
+from drafter.draft.llm.writer import parse_reply
+from drafter.errors import ConfigError, redact, remember_secret
+from drafter.settings import Price, load_settings
+
+
+@pytest.mark.parametrize(
+    ("content", "channel", "expected"),
+    [
+        (
+            '{"subject": "Quick question", "body": "Hi Ana"}',
+            Channel.email,
+            ("Quick question", "Hi Ana"),
+        ),
+        ('```json\n{"subject": null, "body": "Hi Ana"}\n```', Channel.text, (None, "Hi Ana")),
+        ('Sure! {"subject": "S", "body": "B"} Hope that helps', Channel.email, ("S", "B")),
+        (
+            "Subject: Should I stay or should I go?\n\nHi Ana,\nthree options",
+            Channel.email,
+            ("Should I stay or should I go?", "Hi Ana,\nthree options"),
+        ),
+        ("Hi Ana, it's Dana.", Channel.voicemail, (None, "Hi Ana, it's Dana.")),
+        ('{"subject": "ignored on a voicemail", "body": "Hi"}', Channel.voicemail, (None, "Hi")),
+    ],
+)
+def test_replies_are_read_defensively(
+    content: str, channel: Channel, expected: tuple[str | None, str]
+) -> None:
+    assert parse_reply(content, channel) == expected
+
+
+@pytest.mark.parametrize(
+    "content", ['{"subject": null, "body": "Hi', '{"subject": null}', '{"body": 3}', "   "]
+)
+def test_unusable_replies_are_refused(content: str) -> None:
+    with pytest.raises(ValueError):
+        parse_reply(content, Channel.email)
+
+
+def test_prices_known_dated_and_user_supplied() -> None:
+    assert estimate_cost("gpt-4o-mini", 1_000_000, 0, {}) == pytest.approx(0.15)
+    assert price_for("gpt-4o-mini-2024-07-18", {}) == price_for("gpt-4o-mini", {})
+    assert estimate_cost("llama3.1:8b", 1000, 1000, {}) is None
+    assert estimate_cost("llama3.1:8b", 1000, 1000, {"llama3.1:8b": Price(input=0, output=0)}) == 0
+
+
+def test_tokens_are_counted_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("tried to reach the network")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    encoding_for.cache_clear()
+    tokens, exact = count_messages(
+        [{"role": "user", "content": "Hello there, Ana."}], "gpt-4o-mini"
+    )
+    assert 8 <= tokens <= 15 and exact is False  # o200k is not on this machine: an estimate
+    _, exact_cl100k = encoding_for("gpt-4")  # cl100k_base is what gpt-4 uses
+    assert exact_cl100k is True
+
+
+def test_cache_keys_depend_on_every_part() -> None:
+    base = {"model": "m", "messages": [{"role": "user", "content": "x"}], "temperature": 0.4}
+    assert cache_key(base) == cache_key(dict(reversed(list(base.items()))))
+    for change in ({"model": "n"}, {"temperature": 0.5}, {"messages": []}, {"response_format": {}}):
+        assert cache_key(base | change) != cache_key(base)
+
+
+def test_cache_round_trip_and_clear(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path)
+    assert cache.get("ab" * 32) is None
+    cache.put("ab" * 32, {"content": "hello"})
+    assert cache.get("ab" * 32) == {"content": "hello"}
+    (tmp_path / "responses" / "ab" / ("ab" * 32 + ".json")).write_text("{broken", encoding="utf-8")
+    assert cache.get("ab" * 32) is None  # a damaged entry is asked again
+    assert cache.clear() == 1 and not list((tmp_path / "responses").rglob("*.json"))
+
+
+def test_cache_dir_from_env_else_platform() -> None:
+    assert default_cache_dir({"DRAFTER_CACHE_DIR": "/x/y"}) == Path("/x/y")
+    assert default_cache_dir({"XDG_CACHE_HOME": "/c"}).parts[-2:] == ("c", "drafter")
+
+
+def test_key_file_must_be_private(tmp_path: Path) -> None:
+    from drafter.draft.llm.client import read_key_file
+
+    key = tmp_path / "key"
+    key.write_text("sk-from-a-file-0123456789\n", encoding="utf-8")
+    os.chmod(key, 0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        read_key_file(key)
+    os.chmod(key, 0o600)
+    assert read_key_file(key) == "sk-from-a-file-0123456789"
+
+
+def test_llm_settings_precedence(tmp_path: Path) -> None:
+    config = tmp_path / "drafter.toml"
+    config.write_text(
+        '[llm]\nmodel = "from-file"\nprompts = "p"\nmax_repairs = 1\n', encoding="utf-8"
+    )
+    from_file = load_settings(config, env={})
+    assert from_file.model_name == "from-file" and from_file.llm.prompts == tmp_path / "p"
+    assert not from_file.llm_configured
+    from_env = load_settings(
+        config, env={"DRAFTER_MODEL": "from-env", "OPENAI_BASE_URL": "http://h/v1"}
+    )
+    assert from_env.model_name == "from-env" and from_env.llm_configured
+    assert from_env.with_llm(model="from-flag").model_name == "from-flag"
+    assert load_settings(None, env={}, cwd=tmp_path / "nowhere").model_name == "gpt-4o-mini"
+
+
+def test_redaction() -> None:
+    remember_secret("plain-secret-value")
+    assert (
+        redact("key plain-secret-value and sk-proj-ABCDEFGHIJKLMNOP")
+        == "key [redacted] and [redacted]"
+    )
+
+
+def test_no_cassette_holds_a_key_or_credential_header() -> None:
+    from tests.llm.conftest import KEY_LIKE, SECRET_HEADERS
+
+    cassettes = sorted((Path(__file__).parent / "cassettes").rglob("*.yaml"))
+    assert len(cassettes) >= 10
+    import yaml
+
+    for cassette in cassettes:
+        text = cassette.read_text(encoding="utf-8")
+        assert not KEY_LIKE.search(text), cassette
+        assert "test-key-not-real" not in text, cassette
+        for interaction in yaml.safe_load(text)["interactions"]:
+            for part in ("request", "response"):
+                headers = {h.lower() for h in interaction[part].get("headers", {})}
+                assert not headers & set(SECRET_HEADERS), (cassette, part, headers)

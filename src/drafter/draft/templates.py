@@ -26,6 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from drafter.context import Channel, DealContext, Sender, reads_as_verb_phrase
 from drafter.draft.base import Attempt, DraftRequest
+from drafter.draft.facts import history_facts
 from drafter.draft.models import Draft
 from drafter.errors import PlaybookError
 from drafter.money import format_amount
@@ -55,6 +56,11 @@ _WAYS: Mapping[Channel, str | None] = {
 def day(value: dt.date) -> str:
     """``Thursday 20 November``."""
     return f"{value:%A} {value.day} {value:%B}"
+
+
+def full_date(value: dt.date) -> str:
+    """``Thursday 20 November 2026``: a date that stands on its own (a letter's)."""
+    return f"{day(value)} {value.year}"
 
 
 @pass_context
@@ -161,6 +167,7 @@ def money(context: Context, value: float, currency: str | None = None) -> str:
 
 FILTERS: Mapping[str, Callable[..., str]] = {
     "day": day,
+    "full_date": full_date,
     "when": when,
     "join_and": join_and,
     "phone_grouped": phone_grouped,
@@ -274,6 +281,7 @@ def template_context(
             ),
             "last_reply": eng.last_reply,
         },
+        "history": history_facts(ctx, channel, send_on),
         "missed_appointment": d.missed_appointment,
         "best_time": _text(p.best_time),
     }

@@ -144,3 +144,46 @@ def test_no_cassette_holds_a_key_or_credential_header() -> None:
             for part in ("request", "response"):
                 headers = {h.lower() for h in interaction[part].get("headers", {})}
                 assert not headers & set(SECRET_HEADERS), (cassette, part, headers)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "examples/rescue_call.yaml"],
+        ["playbook", "list"],
+        ["draft", "examples/rescue_call.yaml", "--offline"],
+        ["check", "examples/messages/just_checking_in.txt"],
+    ],
+    ids=["plan", "playbook", "draft-offline", "check"],
+)
+def test_cold_paths_never_import_openai_or_tiktoken(args: list[str]) -> None:
+    import subprocess
+    import sys
+
+    from tests.llm.conftest import ROOT
+
+    code = (
+        "import sys\n"
+        "from drafter.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('openai', 'tiktoken', 'asyncio') if m in sys.modules), file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
+
+
+def test_a_draft_that_copies_the_voice_sample_is_flagged() -> None:
+    from drafter.draft.pipeline import voice_copied
+
+    voice = "Hey team, quick one from me: the new depot numbers look great and I owe you lunch."
+    copied = "Hi Bob, the new depot numbers look great and I owe you lunch, so could we talk?"
+    own = "Hi Bob, could we find fifteen minutes next week to look at the pilot plan?"
+    assert voice_copied(copied, voice) == "the new depot numbers look great and I owe you lunch"
+    assert voice_copied(own, voice) is None
+    assert voice_copied(copied, None) is None

@@ -9,6 +9,7 @@ time matters for the command line).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -33,6 +34,53 @@ def resolve_sender(ctx: DealContext, runtime: Runtime, flags: Sender | None) -> 
     return flags.merged_over(who) if flags is not None else who
 
 
+VOICE_SPAN = 8  # words in a row shared with the rep's style sample that count as copying
+
+
+def voice_copied(body: str, voice: str | None, span: int = VOICE_SPAN) -> str | None:
+    """The first run of ``span`` or more words the draft shares with the style
+    sample (the sample is a style reference; its content must not reappear)."""
+    if not voice:
+        return None
+    words = re.findall(r"[\w'’]+", body)
+    sample = " " + " ".join(w.lower() for w in re.findall(r"[\w'’]+", voice)) + " "
+    best: tuple[int, int] | None = None
+    i = 0
+    while i + span <= len(words):
+        j = i + span
+        if " " + " ".join(w.lower() for w in words[i:j]) + " " in sample:
+            while (
+                j < len(words)
+                and " " + " ".join(w.lower() for w in words[i : j + 1]) + " " in sample
+            ):
+                j += 1
+            best = (i, j)
+            break
+        i += 1
+    if best is None:
+        return None
+    return " ".join(words[best[0] : best[1]])
+
+
+def _voice_violation(report: CheckReport, body: str, voice: str | None) -> CheckReport:
+    copied = voice_copied(body, voice)
+    if copied is None:
+        return report
+    from drafter.check.checker import CheckReport as Report
+    from drafter.check.checker import Violation
+
+    found = Violation(
+        rule="voice-copied",
+        severity="error",
+        message=f"“{copied}” is copied from your style sample: it is a reference for style only.",
+        start=0,
+        end=0,
+        excerpt="",
+        suggestion="Say it in new words about this deal.",
+    )
+    return Report(ok=False, violations=[*report.violations, found], stats=report.stats)
+
+
 def check_draft(draft: Draft, ctx: DealContext, who: Sender, runtime: Runtime) -> CheckReport:
     from drafter.check.checker import check_message
 
@@ -40,7 +88,7 @@ def check_draft(draft: Draft, ctx: DealContext, who: Sender, runtime: Runtime) -
     names = [ctx.prospect.name, ctx.prospect.company, who.name, who.company]
     settings = runtime.settings.check
     allow = [*settings.allow, *(n for n in names if n)]
-    return check_message(
+    report = check_message(
         draft.body,
         channel=draft.channel,
         technique=draft.technique,
@@ -48,6 +96,7 @@ def check_draft(draft: Draft, ctx: DealContext, who: Sender, runtime: Runtime) -
         rules=runtime.rules,
         settings=settings.model_copy(update={"allow": allow}),
     )
+    return _voice_violation(report, draft.body, runtime.voice() if runtime.llm_enabled else None)
 
 
 async def adraft_deal(

@@ -53,3 +53,5 @@ def test_readme_technique_table_matches_the_playbook(playbook: Playbook) -> None
         words = " ".join(technique.applies_when.split())
         assert f"| {technique.priority} | `{technique.id}`" in README
         assert words in README, technique.id
+        row = next(r for r in README.splitlines() if r.startswith(f"| {technique.priority} |"))
+        assert row.endswith(f"| *{playbook.source_title(technique.source)}* |"), row

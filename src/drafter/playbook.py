@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -137,9 +138,10 @@ class Condition(_Data):
         if op == "ne":
             return f"not {_show(self.ne, self.fact)}"
         if op == "in_":
-            return "one of " + ", ".join(_show(v, self.fact) for v in self.in_ or [])
+            return _either([_show(v, self.fact) for v in self.in_ or []])
         if op == "not_in":
-            return "none of " + ", ".join(_show(v, self.fact) for v in self.not_in or [])
+            shown = [_show(v, self.fact) for v in self.not_in or []]
+            return f"not {shown[0]}" if len(shown) == 1 else "none of " + ", ".join(shown)
         if op == "gte":
             return f"at least {_show(self.gte, self.fact)}"
         if op == "lte":
@@ -149,8 +151,12 @@ class Condition(_Data):
             low, high = self.between
             return f"{_show(low, self.fact)} to {_show(high, self.fact)}"
         if op == "contains":
-            return f"includes {self.contains}"
-        return f"excludes {self.not_contains}"
+            return f"{self.contains} among them"
+        return f"no {self.not_contains}"
+
+    def required(self) -> str:
+        """'days since the first unanswered attempt: 10 to 14'."""
+        return f"{FACT_LABELS[self.fact]}: {self.wanted()}"
 
     def state(self, facts: Mapping[str, Any]) -> str:
         """'days since the first unanswered attempt: 12'."""
@@ -159,6 +165,11 @@ class Condition(_Data):
     def explain(self, facts: Mapping[str, Any]) -> str:
         """'days since the first unanswered attempt: 12 (needs 10 to 14)'."""
         return f"{self.state(facts)} (needs {self.wanted()})"
+
+
+def _either(words: list[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    return " or ".join(words) if len(words) <= 2 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def _fact_value(fact: str, facts: Mapping[str, Any]) -> str:
@@ -193,6 +204,13 @@ class When(_Data):
 
     def failing(self, facts: Mapping[str, Any]) -> list[Condition]:
         return [c for c in self.all if not c.holds(facts)]
+
+    def explained(self, facts: Mapping[str, Any] | None = None) -> str:
+        """The reason and its conditions, the one wording used everywhere: with
+        ``facts``, what they are ("deal stage: engaged", a plan's "Why"); without,
+        what they must be ("deal stage: one of engaged, proposal", the playbook)."""
+        said = (c.state(facts) if facts is not None else c.required() for c in self.all)
+        return f"{self.reason} ({'; '.join(said)})."
 
 
 class Move(_Data):
@@ -244,6 +262,27 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+class Source(_Data):
+    """An article the playbook cites: its title (what users see) and what it gives."""
+
+    title: str = Field(min_length=1)
+    by: str | None = None  # author or publication
+    about: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        # A playbook written before titles: "Title: what it gives" (or just the title).
+        if isinstance(data, str):
+            title, _, about = data.partition(": ")
+            return {"title": title, "about": about or None}
+        return data
+
+
+_SEED = re.compile(r"\b[Ss]eeds? (\d{3})\b")
+_FILE_ID = re.compile(r"\b(\d{3})_[0-9a-f]{16}\.txt\b")
+
+
 class Settings(_Data):
     """Playbook-wide numbers a sales team tunes (``playbook.yaml``)."""
 
@@ -251,7 +290,7 @@ class Settings(_Data):
     working_days: list[Weekday] = Field(default=list(WEEKDAYS[:5]), min_length=1)
     horizon_days: int = Field(ge=1, le=366)
     max_steps_ahead: int = Field(ge=1, le=20)
-    sources: dict[str, str] = Field(default_factory=dict)
+    sources: dict[str, Source] = Field(default_factory=dict)
 
 
 def next_working_day(day: dt.date, settings: Settings) -> dt.date:
@@ -276,6 +315,25 @@ class Playbook(_Data):
     @property
     def closing(self) -> frozenset[str]:
         return frozenset(t.id for t in self.techniques.values() if t.closing)
+
+    def source_title(self, source: str | None) -> str | None:
+        """The title of the article ``source`` names (its file id in the playbook);
+        the id itself for a source the playbook does not list."""
+        if source is None:
+            return None
+        found = self.settings.sources.get(source)
+        return found.title if found else source
+
+    def cite(self, text: str) -> str:
+        """``text`` with the playbook's internal references to its articles ("Seed
+        004, point 5", a file id) replaced by the articles' titles, for people."""
+        by_number = {key[:3]: src.title for key, src in self.settings.sources.items()}
+
+        def title(match: re.Match[str]) -> str:
+            found = by_number.get(match.group(1))
+            return f"“{found}”" if found else match.group(0)
+
+        return _FILE_ID.sub(title, _SEED.sub(title, text))
 
     def get(self, technique_id: str) -> Technique:
         try:
@@ -331,6 +389,13 @@ def load_playbook(path: Path | None = None) -> Playbook:
     for needed in REQUIRED_IDS:
         if needed not in techniques:
             raise PlaybookError(f"techniques/{needed}.yaml is required", path=root)
+    for technique in techniques.values():
+        if settings.sources and technique.source and technique.source not in settings.sources:
+            raise PlaybookError(
+                f"source {short(technique.source)} is not listed under sources: in playbook.yaml",
+                path=root / "techniques" / f"{technique.id}.yaml",
+                key="source",
+            )
     return Playbook(path=root, settings=settings, techniques=techniques)
 
 

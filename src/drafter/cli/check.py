@@ -74,10 +74,10 @@ def check_command(
 ) -> None:
     """Lint a message against the tone rules, the way Vale or proselint lint prose.
 
-    Prints `file:line:col  level  rule  message` for each violation, or the
-    contract's JSON with --json. Exit 0 when there is no error-level violation,
-    1 when there is, 2 on bad input. drafter.toml's check table sets the same
-    (disable, allow, min_level).
+    Prints `file:line:col  level  rule  message` for each violation, or JSON
+    with --json (its shape: docs/output.md). Exit 0 when there is no
+    error-level violation, 1 when there is, 2 on bad input. drafter.toml's
+    check table sets the same (disable, allow, min_level).
 
     Example: drafter check followup.txt --channel email --technique final_approach
 

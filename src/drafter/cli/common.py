@@ -17,7 +17,9 @@ from drafter.errors import InputError
 from drafter.playbook import Playbook, load_playbook
 from drafter.settings import Settings, load_settings
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the contract's shape).")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print JSON instead (its shape: docs/output.md).")
+]
 TodayOpt = Annotated[
     str | None,
     typer.Option(

@@ -37,12 +37,9 @@ def list_command(
     if json_out:
         print_json([technique_record(t) for t in book.ordered])
         return
-    for t in book.ordered:
-        rate = f"{t.reported_response_rate:.0%}" if t.reported_response_rate is not None else "-"
-        channels = ", ".join(c.value for c in t.channels) or "(no message)"
-        closing = "  closing" if t.closing else ""
-        typer.echo(f"{t.id:<22} {rate:>4}  {t.name}")
-        typer.echo(f"{'':<22}       {channels}; source {t.source or '-'}{closing}")
+    from drafter.cli.show import playbook_list_text
+
+    typer.echo(playbook_list_text(book))
 
 
 @app.command("show")
@@ -52,17 +49,18 @@ def show_command(
     config: ConfigOpt = None,
     playbook: PlaybookOpt = None,
 ) -> None:
-    """Show everything the playbook file holds for one technique.
+    """Show one technique: what it is for, when it applies, the moves, tone and source
+    (--json: everything the playbook file holds).
 
     Example: drafter playbook show rescue_call
     """
-    import yaml
-
     from drafter.playbook import technique_record
 
     _, book = load_settings_and_playbook(config, playbook)
-    record = technique_record(book.get(technique))
+    technique_found = book.get(technique)
     if json_out:
-        print_json(record)
-    else:
-        typer.echo(yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=88).rstrip())
+        print_json(technique_record(technique_found))
+        return
+    from drafter.cli.show import technique_text
+
+    typer.echo(technique_text(technique_found, book))

@@ -6,6 +6,7 @@ import textwrap
 
 from drafter.draft.pipeline import Draft, DraftResult
 from drafter.plan.models import Plan
+from drafter.playbook import Move, Playbook, Technique
 
 WIDTH = 88
 SHOWN_ALTERNATIVES = 4  # --json lists them all
@@ -46,7 +47,7 @@ def plan_text(plan: Plan) -> str:
     lines.append("Why:")
     lines.append(_wrap(plan.rationale))
     if plan.source:
-        lines.append(_wrap(f"Source: {plan.source}"))
+        lines.append(_wrap(f"Source: “{plan.source_title or plan.source}”"))
     for note in plan.notes:
         lines.append(_wrap(f"Note: {note}"))
     if plan.then:
@@ -125,3 +126,108 @@ def quiet_text(result: DraftResult) -> tuple[str, str]:
     if result.check is not None and not result.check.ok:
         aside = format_report(result.check, "draft").splitlines()[-1]
     return message, aside
+
+
+# --- the playbook ------------------------------------------------------------
+
+_MOVE_LEVELS = {"error": "", "warning": " (recommended)", "suggestion": " (optional)"}
+
+
+def _bullets(items: list[str]) -> list[str]:
+    return [
+        textwrap.fill(item, WIDTH, initial_indent="  - ", subsequent_indent="    ")
+        for item in items
+    ]
+
+
+def _move(move: Move) -> str:
+    only = f" ({', '.join(c.value for c in move.channels)} only)" if move.channels else ""
+    return f"{move.text}{only}{_MOVE_LEVELS[move.level]}"
+
+
+def _rate_line(technique: Technique, book: Playbook) -> str:
+    title = book.source_title(technique.source)
+    cited = book.cite(technique.reported_response_rate_source or "")
+    if technique.reported_response_rate is None:
+        figure = "Reported response rate: none given"
+        return f"{figure}. {cited}" if cited else f"{figure}."
+    figure = f"Reported response rate: {technique.reported_response_rate:.0%}"
+    if cited:
+        return f"{figure}. {cited}"
+    return f"{figure}, from “{title}”." if title else f"{figure}."
+
+
+def _own_source_dropped(note: str, title: str) -> str:
+    """A note under "Source: “title”" need not start by citing the same title."""
+    cited = f"“{title}”"
+    if not note.startswith(cited):
+        return note
+    rest = note[len(cited) :].lstrip(" ,:")
+    return rest[:1].upper() + rest[1:] if rest else note
+
+
+def technique_text(technique: Technique, book: Playbook) -> str:
+    """One technique for people: what ``drafter playbook show ID`` prints."""
+    t = technique
+    lines = [f"{t.name} ({t.id})"]
+    if t.closing:
+        lines.append(
+            _wrap(
+                "A closing message: once it goes unanswered, the plan is move_on, never "
+                "another touch."
+            )
+        )
+    lines += ["", "What it is for:", _wrap(" ".join(t.summary.split()))]
+    lines += ["", "When it applies:", _wrap(book.cite(" ".join(t.applies_when.split())))]
+    if t.when:
+        lines.append(
+            "  The planner picks it when:"
+            if len(t.when) == 1
+            else ("  The planner picks it when any of these holds:")
+        )
+        lines += _bullets([book.cite(group.explained()) for group in t.when])
+        lines.append(_wrap(f"It is tried at priority {t.priority} (lower numbers first)."))
+    if t.min_days_between_touches is not None:
+        lines.append(
+            _wrap(
+                f"At least {t.min_days_between_touches} day"
+                f"{'s' if t.min_days_between_touches != 1 else ''} after the last touch."
+            )
+        )
+    if t.channels:
+        lines += ["", f"Channels: {', '.join(c.value for c in t.channels)}"]
+    else:
+        lines += ["", "Channels: none (it sends no message)"]
+    if t.moves:
+        lines += ["", "The message must:", *_bullets([_move(m) for m in t.moves])]
+    if t.tone:
+        lines += ["", "Tone:", *_bullets([book.cite(x) for x in t.tone])]
+    if t.avoid:
+        lines += ["", "Avoid:", *_bullets([book.cite(x) for x in t.avoid])]
+    lines += ["", _wrap(_rate_line(t, book), "")]
+    title = book.source_title(t.source)
+    if title:
+        lines += ["", f"Source: “{title}”"]
+        if t.source_note:
+            lines.append(
+                _wrap(_own_source_dropped(book.cite(" ".join(t.source_note.split())), title))
+            )
+    if t.gap_notes:
+        lines += ["", "Where the article is silent, drafter's own rule:"]
+        lines += _bullets([book.cite(" ".join(n.split())) for n in t.gap_notes])
+    return "\n".join(lines)
+
+
+def playbook_list_text(book: Playbook) -> str:
+    """The techniques in priority order: what ``drafter playbook list`` prints."""
+    lines = []
+    for t in book.ordered:
+        rate = f"{t.reported_response_rate:.0%}" if t.reported_response_rate is not None else "-"
+        channels = ", ".join(c.value for c in t.channels) or "(no message)"
+        closing = "; closing" if t.closing else ""
+        title = book.source_title(t.source)
+        lines.append(f"{t.id:<22} {rate:>4}  {t.name}")
+        lines.append(f"{'':<29}{channels}{closing}")
+        if title:
+            lines.append(f"{'':<29}from “{title}”")
+    return "\n".join(lines)

@@ -36,7 +36,8 @@ class Plan(_Out):
     send_at: str | None = None  # the prospect's best time, where known
     rationale: str
     alternatives: list[Alternative]
-    source: str | None
+    source: str | None  # the article's file id (see the playbook's sources)
+    source_title: str | None = None  # that article's title
     reported_response_rate: float | None
     then: list[Step]
     notes: list[str] = Field(default_factory=list)

@@ -383,6 +383,7 @@ def _plan(
         rationale=rationale,
         alternatives=alternatives(technique.id, ctx, f, playbook),
         source=technique.source,
+        source_title=playbook.source_title(technique.source),
         reported_response_rate=technique.reported_response_rate,
         then=then,
         notes=notes,
@@ -393,8 +394,7 @@ def _plan(
 
 def _because(match: Match) -> str:
     assert match.reason is not None
-    details = "; ".join(c.state(match.facts) for c in match.reason.all)
-    return f"{match.reason.reason} ({details})."
+    return match.reason.explained(match.facts)
 
 
 def make_plan(

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
+
 from drafter.draft.base import DraftRequest, Writer
 from drafter.errors import InputError
 from drafter.loading import read_text
@@ -35,12 +37,15 @@ class Runtime:
     rules: RuleSet
     offline: bool = False  # --offline: the templates, whatever is configured
     use_cache: bool = True
+    configured: bool = False  # a key or a server is set
+    # The key goes to the client only; ``settings`` holds none (core code never sees it).
+    _api_key: SecretStr | None = field(default=None, repr=False)
     _client: LLMClient | None = field(default=None, repr=False)
     _voice: str | None = field(default=None, repr=False)
 
     @property
     def llm_enabled(self) -> bool:
-        return not self.offline and self.settings.llm_configured
+        return not self.offline and self.configured
 
     @property
     def prompts_dir(self) -> Path:
@@ -65,7 +70,7 @@ class Runtime:
         if self._client is None:
             from drafter.draft.llm.client import LLMClient
 
-            self._client = LLMClient(self.settings, self.cache())
+            self._client = LLMClient(self.settings, self.cache(), api_key=self._api_key)
         return self._client
 
     def voice(self) -> str | None:
@@ -114,9 +119,11 @@ def build_runtime(
 
     book = playbook if playbook is not None else load_playbook(settings.playbook)
     return Runtime(
-        settings=settings,
+        settings=settings.model_copy(update={"api_key": None}),
         playbook=book,
         rules=load_rules(book.path),
         offline=offline,
         use_cache=use_cache,
+        configured=settings.llm_configured,
+        _api_key=settings.api_key,
     )

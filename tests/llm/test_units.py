@@ -187,3 +187,50 @@ def test_a_draft_that_copies_the_voice_sample_is_flagged() -> None:
     assert voice_copied(copied, voice) == "the new depot numbers look great and I owe you lunch"
     assert voice_copied(own, voice) is None
     assert voice_copied(copied, None) is None
+
+
+def test_the_runtime_keeps_the_key_out_of_its_settings() -> None:
+    from pydantic import SecretStr
+
+    from drafter.runtime import build_runtime
+    from drafter.settings import Settings
+
+    runtime = build_runtime(Settings(api_key=SecretStr("sk-only-for-the-client-0123456789")))
+    assert runtime.llm_enabled and runtime.settings.api_key is None
+    assert "sk-only" not in repr(runtime) and "sk-only" not in runtime.settings.model_dump_json()
+    assert runtime.client()._key() == "sk-only-for-the-client-0123456789"
+
+
+def test_the_voice_sample_is_style_data_in_the_block(tmp_path: Path) -> None:
+    import datetime as dt
+    import json
+
+    from pydantic import SecretStr
+
+    from drafter.draft.base import DraftRequest
+    from drafter.draft.llm.prompt import DATA_OPEN
+    from drafter.draft.pipeline import resolve_sender
+    from drafter.inputs import load_context
+    from drafter.plan.selector import make_plan
+    from drafter.runtime import build_runtime
+    from drafter.settings import LLMSettings, Settings
+    from tests.llm.conftest import ROOT
+
+    voice = tmp_path / "me.txt"
+    voice.write_text("Morning! Short and sweet from me, as ever.\n\nCheers, Dana", encoding="utf-8")
+    runtime = build_runtime(Settings(api_key=SecretStr("k" * 10), llm=LLMSettings(voice=voice)))
+    ctx = load_context(str(ROOT / "examples" / "last_email_nudge.yaml"), runtime.playbook)
+    plan = make_plan(ctx, runtime.playbook, ctx.today or dt.date(2026, 11, 23))
+    assert plan.channel is not None
+    request = DraftRequest(
+        ctx, plan, resolve_sender(ctx, runtime, None), plan.technique, plan.channel, plan.send_on
+    )
+    from drafter.draft.llm.writer import LLMWriter
+
+    writer = runtime.writer()
+    assert isinstance(writer, LLMWriter)
+    messages, _, _ = writer.first_messages(request)
+    system, user = messages[0]["content"], messages[1]["content"]
+    assert "voice_sample" in system and "Short and sweet" not in system
+    block = json.loads(user.split(DATA_OPEN, 1)[1].rsplit("</deal_data>", 1)[0])
+    assert block["voice_sample"] == "Morning! Short and sweet from me, as ever. Cheers, Dana"

@@ -125,9 +125,10 @@ def draft_command(
         sender=flags,
     )
     if result.draft is not None and not offline and not settings.llm_configured:
+        ignored = f" (--model {model} needs one)" if model else ""
         typer.echo(
             "drafter: note: no LLM configured (OPENAI_API_KEY, OPENAI_BASE_URL or [llm] in "
-            "drafter.toml): drafting from the playbook's templates.",
+            f"drafter.toml){ignored}: drafting from the playbook's templates.",
             err=True,
         )
     if json_out:

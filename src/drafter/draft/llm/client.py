@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from drafter.draft.llm.cache import ResponseCache, cache_key
 from drafter.errors import ConfigError, LLMError, remember_secret
 from drafter.settings import Settings
@@ -82,8 +84,11 @@ def read_key_file(path: Path) -> str:
 class LLMClient:
     """One model on one server, with the response cache in front of it."""
 
-    def __init__(self, settings: Settings, cache: ResponseCache | None) -> None:
+    def __init__(
+        self, settings: Settings, cache: ResponseCache | None, *, api_key: SecretStr | None
+    ) -> None:
         self.settings = settings
+        self._api_key = api_key
         self.model = settings.model_name
         self.base_url = settings.server_url
         self.cache = cache
@@ -94,11 +99,10 @@ class LLMClient:
         self.requests = 0  # requests that reached the server (cache misses)
 
     def _key(self) -> str:
-        s = self.settings
-        if s.api_key is not None:
-            key = s.api_key.get_secret_value()
-        elif s.llm.api_key_file is not None:
-            key = read_key_file(s.llm.api_key_file)
+        if self._api_key is not None:
+            key = self._api_key.get_secret_value()
+        elif self.settings.llm.api_key_file is not None:
+            key = read_key_file(self.settings.llm.api_key_file)
         else:
             key = "not-needed"  # local servers take any key; OpenAI answers 401
         remember_secret(key)

@@ -163,9 +163,7 @@ def test_sources_written_as_text_still_load(tmp_path: Path) -> None:
     )
     with pytest.raises(PlaybookError, match="is not listed under sources"):
         load_playbook(team)
-    listed = "".join(
-        f"  {key}: 'Title {key[:3]}: about it'\n" for key in load_playbook().settings.sources
-    )
+    listed = "".join(f"  {key}: 'Title {key[:3]}'\n" for key in load_playbook().settings.sources)
     settings.write_text(head + "sources:\n" + listed)
     team_book = load_playbook(team)
     assert team_book.source_title("002_0ec449f3ff175391.txt") == "Title 002"

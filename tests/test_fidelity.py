@@ -4,6 +4,9 @@ each built from a realistic context (both history forms where it matters)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +182,55 @@ def test_nothing_fits_yet_says_as_agreed_only_when_something_was_agreed(
         dt.date(2026, 11, 23),
     )
     assert "review the pilot plan with your CFO" in agreed.rationale
+
+
+# --- 7. the README and docs stand alone ----------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_and_docs_never_point_outside_the_project() -> None:
+    for doc in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+        text = doc.read_text(encoding="utf-8")
+        assert "../shared" not in text and "contract.md" not in text, doc.name
+        for target in re.findall(r"\]\(([^)#]+)\)", text):
+            if not target.startswith("http"):
+                assert (doc.parent / target).exists(), f"{doc.name} links to {target}"
+
+
+def test_sources_doc_names_every_article_and_its_figure(playbook: Playbook) -> None:
+    text = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    for source_id, source in playbook.settings.sources.items():
+        assert source.title in text and source_id in text
+        for part in (source.by or "").split(", "):
+            assert part in text, part
+    for technique in playbook.techniques.values():
+        assert technique.source in playbook.settings.sources
+        if technique.reported_response_rate is not None:
+            assert f"{technique.reported_response_rate:.0%}".rstrip("%") in text
+
+
+def test_plan_names_its_source_by_title(
+    playbook: Playbook, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.cli_helpers import run_cli
+
+    result = run_cli(capsys, "plan", str(ROOT / "examples" / "rescue_call.yaml"), "--json")
+    plan = json.loads(result.out)
+    assert plan["source"] == "002_0ec449f3ff175391.txt"
+    assert plan["source_title"] == "They Won't Return Your Calls"
+    human = run_cli(capsys, "plan", str(ROOT / "examples" / "rescue_call.yaml")).out
+    assert "Source: “They Won't Return Your Calls”" in human
+    listed = json.loads(run_cli(capsys, "playbook", "list", "--json").out)
+    assert {r["id"]: r["source_title"] for r in listed}["humor_card"] == (
+        "Which Last Ditch Message Works?"
+    )
+
+
+def test_context_doc_covers_every_context_key() -> None:
+    from drafter.context import Deal, HistorySummary, Prospect, Sender, Touch
+
+    text = (ROOT / "docs" / "context.md").read_text(encoding="utf-8")
+    for model in (Sender, Prospect, Deal, Touch, HistorySummary):
+        for key in model.model_fields:
+            assert f"{key}" in text, f"{model.__name__}.{key}"

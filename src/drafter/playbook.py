@@ -399,6 +399,10 @@ def load_playbook(path: Path | None = None) -> Playbook:
     return Playbook(path=root, settings=settings, techniques=techniques)
 
 
-def technique_record(technique: Technique) -> dict[str, Any]:
-    """The JSON form of a technique for ``playbook list/show``."""
-    return technique.model_dump(mode="json", by_alias=True, exclude_none=False)
+def technique_record(technique: Technique, book: Playbook | None = None) -> dict[str, Any]:
+    """The JSON form of a technique for ``playbook list/show`` (with
+    ``source_title``, its article's title, when ``book`` is given)."""
+    record = technique.model_dump(mode="json", by_alias=True, exclude_none=False)
+    if book is not None:
+        record["source_title"] = book.source_title(technique.source)
+    return record

@@ -35,7 +35,7 @@ def list_command(
 
     _, book = load_settings_and_playbook(config, playbook)
     if json_out:
-        print_json([technique_record(t) for t in book.ordered])
+        print_json([technique_record(t, book) for t in book.ordered])
         return
     from drafter.cli.show import playbook_list_text
 
@@ -59,7 +59,7 @@ def show_command(
     _, book = load_settings_and_playbook(config, playbook)
     technique_found = book.get(technique)
     if json_out:
-        print_json(technique_record(technique_found))
+        print_json(technique_record(technique_found, book))
         return
     from drafter.cli.show import technique_text
 

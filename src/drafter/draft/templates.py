@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -31,6 +31,7 @@ from drafter.draft.models import Draft
 from drafter.errors import PlaybookError
 from drafter.money import format_amount
 from drafter.plan.engagement import summarise
+from drafter.templating import strict_environment
 
 SUBJECT_PREFIX = "Subject:"
 # Channels whose message has a subject line (every other channel has none).
@@ -184,14 +185,7 @@ FILTERS: Mapping[str, Callable[..., str]] = {
 @functools.cache
 def environment(templates_dir: Path) -> SandboxedEnvironment:
     """One sandboxed, strict environment per templates folder."""
-    env = SandboxedEnvironment(
-        undefined=StrictUndefined,
-        loader=FileSystemLoader(templates_dir),
-        keep_trailing_newline=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
+    env = strict_environment(templates_dir)
     env.filters.update(FILTERS)
     return env
 

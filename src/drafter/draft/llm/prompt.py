@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from drafter.context import Channel, DealContext
@@ -24,6 +23,7 @@ from drafter.draft.llm.tokens import count_messages
 from drafter.errors import PlaybookError
 from drafter.plan.engagement import summarise
 from drafter.playbook import Technique
+from drafter.templating import strict_environment
 
 if TYPE_CHECKING:
     from drafter.check.rules import RuleSet
@@ -50,14 +50,7 @@ _NOTES_TRIMMED = 400
 
 @functools.cache
 def prompt_environment(prompts_dir: Path) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
-        undefined=StrictUndefined,
-        loader=FileSystemLoader(prompts_dir),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-        keep_trailing_newline=False,
-    )
+    return strict_environment(prompts_dir)
 
 
 def render_prompt(prompts_dir: Path, name: str, values: dict[str, Any]) -> str:

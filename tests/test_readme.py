@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,23 +16,44 @@ from tests.cli_helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-BLOCKS = re.findall(r"```console\n\$ (drafter [^\n]*)\n(.*?)```", README, flags=re.S)
+# A console block is one or more `$ command` lines, each followed by its output.
+BLOCKS = re.findall(r"```console\n(\$ .*?)```", README, flags=re.S)
+
+
+def steps(block: str) -> list[tuple[str, str]]:
+    """(command, expected output) for each `$ ` line of a block."""
+    out = []
+    for part in re.split(r"^\$ ", block, flags=re.M)[1:]:
+        command, _, expected = part.partition("\n")
+        out.append((command, expected))
+    return out
 
 
 def test_the_tour_has_examples() -> None:
     assert len(BLOCKS) >= 3
 
 
-@pytest.mark.parametrize(("command", "expected"), BLOCKS, ids=[c for c, _ in BLOCKS])
+@pytest.mark.parametrize("block", BLOCKS, ids=[steps(b)[0][0] for b in BLOCKS])
 def test_tour_output_is_what_drafter_prints(
-    command: str, expected: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    block: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.chdir(ROOT)
+    # each block runs on a fresh copy of the examples: `drafter log` edits files
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
     for var in ("DRAFTER_CONFIG", "DRAFTER_PLAYBOOK", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
-    result = run_cli(capsys, *shlex.split(command)[1:])
-    shown = "\n".join(line.rstrip() for line in result.out.splitlines())
-    assert shown.strip() == expected.strip()
+    for command, expected in steps(block):
+        args = shlex.split(command)
+        if args[0] == "cp":
+            shutil.copy(args[1], args[2])
+            shown = ""
+        else:
+            assert args[0] == "drafter", command
+            shown = "\n".join(line.rstrip() for line in run_cli(capsys, *args[1:]).out.splitlines())
+        assert shown.strip() == expected.strip(), command
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -54,7 +54,18 @@ def read_text(path: str | Path, *, error: type[DrafterError] = InputError) -> tu
 def read_data(path: str | Path, *, error: type[DrafterError] = InputError) -> Any:
     """Parse a JSON or YAML file (by suffix); ``-`` reads JSON from stdin."""
     text, shown = read_text(path, error=error)
-    suffix = ".json" if str(path) == "-" else Path(path).suffix.lower()
+    return parse_data(text, data_format(path), shown, error=error)
+
+
+def data_format(path: str | Path) -> str:
+    """``.json``, ``.yaml`` or ``.yml`` (any other suffix is refused when parsed)."""
+    return ".json" if str(path) == "-" else Path(path).suffix.lower()
+
+
+def parse_data(
+    text: str, suffix: str, shown: str, *, error: type[DrafterError] = InputError
+) -> Any:
+    """Parse JSON or YAML text, as a file with ``suffix`` named ``shown``."""
     if suffix in (".yaml", ".yml"):
         try:
             return yaml.load(text, Loader=_YAML_LOADER)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 from drafter.draft.pipeline import Draft, DraftResult
 from drafter.plan.models import Plan
 from drafter.playbook import Move, Playbook, Technique
+
+if TYPE_CHECKING:
+    from drafter.contextfile import Logged
 
 WIDTH = 88
 SHOWN_ALTERNATIVES = 4  # --json lists them all
@@ -31,7 +35,7 @@ def _rate(plan: Plan) -> str:
     return f"  [reported response rate {plan.reported_response_rate:.0%}]"
 
 
-def plan_text(plan: Plan) -> str:
+def plan_text(plan: Plan, *, alternatives: bool = True) -> str:
     lines = [f"{plan.name} ({plan.technique}){_rate(plan)}"]
     if plan.technique == "move_on":
         lines.append(f"  Stop here: send nothing more. (as of {plan.send_on:%a %d %b %Y})")
@@ -55,7 +59,7 @@ def plan_text(plan: Plan) -> str:
         for step in plan.then:
             via = f" by {step.channel.value}" if step.channel else ""
             lines.append(f"  {step.send_on:%a %d %b %Y}  {step.technique}{via}")
-    if plan.alternatives:
+    if plan.alternatives and alternatives:
         lines += ["", "Not chosen (the nearest):"]
         for alt in plan.alternatives[:SHOWN_ALTERNATIVES]:
             lines.append(
@@ -230,4 +234,28 @@ def playbook_list_text(book: Playbook) -> str:
         lines.append(f"{'':<29}{channels}{closing}")
         if title:
             lines.append(f"{'':<29}from “{title}”")
+
+
+def logged_text(logged: Logged, path: str) -> str:
+    """What ``drafter log`` recorded, and the plan now."""
+    touch = logged.decision.touch
+    what = "from them" if touch.direction.value == "in" else "out"
+    technique = f", technique {touch.technique}" if touch.technique else ""
+    lines = [
+        _wrap(
+            f"Recorded in {path}: {touch.channel.value} {what} on {touch.date:%a %d %b %Y}"
+            f"{technique} ({logged.decision.source}).",
+            "",
+        )
+    ]
+    if logged.converted:
+        lines.append(
+            _wrap(
+                "The history was a CRM summary: it is now one line per touch (the dates "
+                "between the first and last attempt, and their channels, are estimates).",
+                "",
+            )
+        )
+    lines += ["", f"The plan now ({logged.today:%a %d %b %Y}):", ""]
+    lines.append(plan_text(logged.plan, alternatives=False))
     return "\n".join(lines)

@@ -481,6 +481,8 @@ def _held_back(
     ctx: DealContext, playbook: Playbook, f: Mapping[str, Any], upcoming: Technique
 ) -> str:
     """Why nothing is sent today although ``upcoming`` will be sent later."""
+    if f["closing_message_sent"] and upcoming.kind != "message":
+        return "a closing message went out and is still unanswered: it gets its week"
     for technique in playbook.ordered:
         block = blocked(technique, f, playbook, ctx.prospect)
         if block and technique.matching(f) is not None:

@@ -1,0 +1,86 @@
+"""``drafter log``: record a touch in the context file, then plan again."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from drafter.cli.common import (
+    ChannelOpt,
+    ConfigOpt,
+    ContextArg,
+    JsonOpt,
+    PlaybookOpt,
+    TodayOpt,
+    load_settings_and_playbook,
+    parse_channel,
+    parse_day,
+    print_json,
+)
+
+
+def log_command(
+    context: ContextArg,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", metavar="YYYY-MM-DD", help="When it happened (default: today)."),
+    ] = None,
+    channel: ChannelOpt = None,
+    technique: Annotated[
+        str | None,
+        typer.Option(
+            "--technique",
+            metavar="ID|none",
+            help="The playbook technique it was (default: the plan's), or none for an "
+            "ordinary touch.",
+        ),
+    ] = None,
+    replied: Annotated[
+        bool, typer.Option("--replied", help="They replied (by --channel, default: as last time).")
+    ] = False,
+    met: Annotated[bool, typer.Option("--met", help="You met them (or they saw a demo).")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Record a touch the plan forbids (it happened).")
+    ] = False,
+    today: TodayOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    playbook: PlaybookOpt = None,
+) -> None:
+    """Record a touch in the context file, keeping its comments and layout, and plan again.
+
+    With no options it records what today's plan proposes (its channel and
+    technique), so a closing message is remembered as one. It refuses a touch
+    the plan forbids (after an unanswered closing message, too soon, while they
+    are away) unless --force. A CRM summary history becomes one line per touch.
+
+    Example: drafter log deal.yaml
+
+    Example: drafter log deal.yaml --replied --channel email --date 2026-12-02
+    """
+    import datetime as dt
+
+    from drafter.cli.show import logged_text
+    from drafter.contextfile import log_touch
+    from drafter.record import TouchRequest
+
+    _, book = load_settings_and_playbook(config, playbook)
+    request = TouchRequest(
+        date=parse_day(date, "--date"),
+        channel=parse_channel(channel),
+        technique=technique,
+        replied=replied,
+        met=met,
+        force=force,
+    )
+    logged = log_touch(
+        context, book, request, today=parse_day(today, "--today"), clock=dt.date.today()
+    )
+    if json_out:
+        touch = logged.decision.touch.model_dump(mode="json", exclude_none=True)
+        print_json(
+            {"recorded": touch, "converted": logged.converted, "plan": logged.plan.to_json()}
+        )
+    else:
+        typer.echo(logged_text(logged, context))

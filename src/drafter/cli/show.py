@@ -242,11 +242,11 @@ def logged_text(logged: Logged, path: str) -> str:
     what = "from them" if touch.direction.value == "in" else "out"
     technique = f", technique {touch.technique}" if touch.technique else ""
     lines = [
+        f"Recorded in {path}:",
         _wrap(
-            f"Recorded in {path}: {touch.channel.value} {what} on {touch.date:%a %d %b %Y}"
-            f"{technique} ({logged.decision.source}).",
-            "",
-        )
+            f"{touch.channel.value} {what} on {touch.date:%a %d %b %Y}{technique} "
+            f"({logged.decision.source})."
+        ),
     ]
     if logged.converted:
         lines.append(

@@ -234,6 +234,7 @@ def playbook_list_text(book: Playbook) -> str:
         lines.append(f"{'':<29}{channels}{closing}")
         if title:
             lines.append(f"{'':<29}from “{title}”")
+    return "\n".join(lines)
 
 
 def logged_text(logged: Logged, path: str) -> str:

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import functools
 import json
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from drafter.context import Channel, DealContext
+from drafter.context import Channel
 from drafter.draft.base import Attempt, DraftRequest
+from drafter.draft.facts import history_facts
 from drafter.draft.llm.tokens import count_messages
 from drafter.errors import PlaybookError
-from drafter.plan.engagement import summarise
 from drafter.playbook import Technique
 from drafter.templating import strict_environment
 
@@ -120,32 +119,37 @@ def system_values(
 # --- the data block: everything untrusted ------------------------------------
 
 
-def history_facts(ctx: DealContext) -> dict[str, Any]:
-    """What the history says, stated plainly (for claims about earlier contact)."""
-    eng = summarise(ctx)
-    facts: dict[str, Any] = {
-        "unanswered_touches": eng.attempts,
-        "means_tried": [c.value for c in eng.channels_tried],
-        "first_unanswered": str(eng.first_attempt) if eng.first_attempt else None,
-        "last_unanswered": str(eng.last_attempt) if eng.last_attempt else None,
-        "last_reply": str(eng.last_reply) if eng.last_reply else None,
-    }
-    if isinstance(ctx.history, list):
-        since = eng.last_reply
-        counts = Counter(
-            t.channel.value
-            for t in ctx.history
-            if t.direction.value == "out" and (since is None or t.date > since)
-        )
-        facts["unanswered_by_channel"] = dict(counts)
-        facts["touches"] = [
+_STATED = (
+    "attempts",
+    "means",
+    "by_channel",
+    "messages_left",
+    "first_on_this_means",
+    "first_attempt",
+    "last_attempt",
+    "last_reply",
+)
+
+
+def history_said(request: DraftRequest) -> dict[str, Any]:
+    """The history's facts for the prompt: the same dict the offline templates
+    choose their words from (:func:`drafter.draft.facts.history_facts`), zero
+    counts left out, plus the touches themselves when the history lists them."""
+    facts = history_facts(request.ctx, request.channel, request.send_on)
+    said: dict[str, Any] = {k: facts[k] for k in _STATED}
+    said["unanswered_attempts"] = said.pop("attempts")
+    if said["by_channel"] is not None:
+        said["by_channel"] = {k: v for k, v in said["by_channel"].items() if v}
+    else:
+        said["by_channel"] = "not recorded (a CRM summary)"
+    history = request.ctx.history
+    if isinstance(history, list):
+        said["touches"] = [
             f"{t.date} {'from us' if t.direction.value == 'out' else 'from them'} "
             f"by {t.channel.value}" + (f" ({t.technique})" if t.technique else "")
-            for t in ctx.history
+            for t in history
         ]
-    else:
-        facts["unanswered_by_channel"] = None  # a CRM summary does not say
-    return facts
+    return said
 
 
 def deal_data(
@@ -162,7 +166,7 @@ def deal_data(
         "prospect": prospect | {"first_name": p.greeting_name},
         "sender": s.model_dump(mode="json", exclude_none=True),
         "deal": d.model_dump(mode="json", exclude_none=True),
-        "history": history_facts(ctx),
+        "history": history_said(request),
         "send_on": f"{request.send_on:%A} {request.send_on.isoformat()}",
     }
     if reference is not None:

@@ -176,3 +176,4 @@ def test_bad_currency_in_a_context_is_one_line(
     result = run_cli(capsys, "plan", str(ctx))
     assert result.code == 2 and "deal.currency" in result.err
     assert "ISO 4217" in result.err and len(result.err.strip().splitlines()) == 1
+    assert result.err.count("dollars") == 1  # named once

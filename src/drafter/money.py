@@ -106,7 +106,7 @@ def parse_currency(code: str) -> str:
     cleaned = code.strip().upper()
     if cleaned not in ISO_4217:
         shown = code.strip()[:20]
-        raise ValueError(f"{shown!r} is not an ISO 4217 currency code (e.g. USD, EUR, GBP)")
+        raise ValueError(f"not an ISO 4217 currency code such as USD, EUR or GBP (got {shown!r})")
     return cleaned
 
 
@@ -161,20 +161,20 @@ def parse_amount(text: str) -> tuple[float, str | None]:
     found = _AMOUNT.fullmatch(str(text).strip())
     if not shown or found is None:
         raise ValueError(
-            f"{shown!r} is not an amount (write e.g. 2400000, 2,400,000 USD, $2.4M)"
+            f"not an amount: write e.g. 2400000, 2,400,000 USD or $2.4M (got {shown!r})"
             if shown
             else "the amount is blank"
         )
     if found["sign"]:
-        raise ValueError(f"{shown!r}: an amount cannot be negative")
+        raise ValueError(f"an amount cannot be negative (got {shown!r})")
     pre, post = _currency_of(found["pre"]), _currency_of(found["post"])
     if pre and post and pre != post:
-        raise ValueError(f"{shown!r} names two currencies, {pre} and {post}")
+        raise ValueError(f"two currencies in one amount, {pre} and {post} (got {shown!r})")
     try:
         number = _number(found["number"])
     except ValueError:
         raise ValueError(
-            f"{shown!r}: cannot read the number (write e.g. 2400000, 2,400,000 or 2.4M)"
+            f"cannot read the number: write e.g. 2400000, 2,400,000 or 2.4M (got {shown!r})"
         ) from None
     scale = SCALES[found["scale"].lower()] if found["scale"] else 1.0
     return round(number * scale, 2), pre or post

@@ -234,3 +234,76 @@ def test_context_doc_covers_every_context_key() -> None:
     for model in (Sender, Prospect, Deal, Touch, HistorySummary):
         for key in model.model_fields:
             assert f"{key}" in text, f"{model.__name__}.{key}"
+
+
+# --- 5. closing messages say what is pending ---------------------------------------
+
+
+def test_three_stay_or_go_emails_for_three_deals_differ_and_name_what_waits(
+    playbook: Playbook,
+) -> None:
+    from drafter.draft.templates import render_offline
+
+    history = touches(
+        ("2026-11-02", "meeting", "in"),
+        ("2026-11-06", "email", "out"),
+        ("2026-11-13", "call", "out"),
+    )
+    deals = {
+        "step": ("engaged", {"agreed_next_step": "send feedback on the store designs"}),
+        "proposal": ("proposal", {}),
+        "offer": ("engaged", {"benefits": ["see stock levels across all six stores"]}),
+    }
+    bodies = {}
+    for name, (stage, deal) in deals.items():
+        ctx = make_context(stage=stage, history=history, deal=deal)
+        plan = make_plan(ctx, playbook, dt.date(2026, 11, 23))
+        # (with an agreed step on file the planner picks the rescue call first)
+        assert plan.technique == ("rescue_call" if name == "step" else "should_i_stay_or_go")
+        _, bodies[name] = render_offline(
+            ctx,
+            "should_i_stay_or_go",
+            Channel.email,
+            sender=ctx.sender,
+            send_on=plan.send_on,
+            templates_dir=playbook.path / "templates",
+        )
+    assert "our next step was to send feedback on the store designs" in bodies["step"]
+    assert "about the proposal" in bodies["proposal"]
+    assert "see stock levels across all six stores" in bodies["offer"]
+    assert len(set(bodies.values())) == 3
+    # one email and one call: nothing about "my emails" or "filling your inbox"
+    for body in bodies.values():
+        assert "my emails" not in body and "inbox" not in body
+
+
+def test_a_final_approach_names_the_proposal_and_the_letter_its_year(playbook: Playbook) -> None:
+    from drafter.draft.templates import render_offline
+
+    history = touches(
+        ("2026-10-05", "call", "out"),
+        ("2026-10-12", "email", "out"),
+        ("2026-10-19", "voicemail", "out"),
+        ("2026-10-26", "email", "out"),
+        ("2026-11-09", "call", "out"),
+    )
+    ctx = make_context(
+        stage="cold",
+        history=history,
+        deal={"agreed_next_step": "book a demo with your team"},
+        prospect={"mailing_address": "200 Pier Road, Portland ME"},
+    )
+    for technique, channel in (
+        ("final_approach", Channel.voicemail),
+        ("humor_card", Channel.letter),
+    ):
+        _, body = render_offline(
+            ctx,
+            technique,
+            channel,
+            sender=ctx.sender,
+            send_on=dt.date(2026, 11, 23),
+            templates_dir=playbook.path / "templates",
+        )
+        assert "our next step, to book a demo with your team," in body
+    assert "Monday 23 November 2026" in body

@@ -234,3 +234,18 @@ def test_the_voice_sample_is_style_data_in_the_block(tmp_path: Path) -> None:
     assert "voice_sample" in system and "Short and sweet" not in system
     block = json.loads(user.split(DATA_OPEN, 1)[1].rsplit("</deal_data>", 1)[0])
     assert block["voice_sample"] == "Morning! Short and sweet from me, as ever. Cheers, Dana"
+
+
+def test_one_runtime_drafts_twice_in_a_row_synchronously(tmp_path: Path) -> None:
+    """Each draft_deal call runs its own event loop; the client follows it."""
+    from drafter.draft.pipeline import draft_deal
+    from tests.llm.conftest import example, runtime_for
+    from tests.standin import StandIn
+
+    with StandIn() as standin:
+        runtime = runtime_for(standin.url)
+        for name in ("rescue_call", "last_email_nudge"):
+            ctx, today = example(name, runtime)
+            result = draft_deal(ctx, runtime, today)
+            assert result.draft is not None and result.draft.provider == "openai" and result.ok
+        assert standin.served == 2

@@ -96,6 +96,7 @@ class LLMClient:
         self._token_param = "max_tokens"
         self._temperature = True
         self._sdk: Any = None
+        self._loop: Any = None
         self.requests = 0  # requests that reached the server (cache misses)
 
     def _key(self) -> str:
@@ -109,9 +110,16 @@ class LLMClient:
         return key
 
     def sdk(self) -> Any:
-        if self._sdk is None:
+        """The SDK's async client for the running event loop (its connection
+        pool belongs to one loop: a new loop, as each ``draft_deal`` call
+        makes, gets a new client)."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if self._sdk is None or self._loop is not loop:
             import openai
 
+            self._loop = loop
             self._sdk = openai.AsyncOpenAI(
                 api_key=self._key(),
                 base_url=self.base_url,

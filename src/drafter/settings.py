@@ -34,6 +34,9 @@ email = "dana@northwind.example"
 disable = ["readability-grade"]  # rule ids to switch off
 allow = ["touch base"]           # phrases never flagged
 min_level = "warning"            # hide suggestions
+
+[batch.columns]                  # CSV header = drafter field (drafter batch)
+"Opportunity Owner Notes" = "notes"
 ```
 """
 
@@ -109,6 +112,14 @@ class LLMSettings(BaseModel):
     prices: dict[str, Price] = Field(default_factory=dict)
 
 
+class BatchSettings(BaseModel):
+    """``[batch]``: ``columns`` maps a CSV header to a field (docs/batch.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    columns: dict[str, str] = Field(default_factory=dict)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -120,6 +131,7 @@ class Settings(BaseModel):
     base_url: str | None = None
     check: CheckSettings = Field(default_factory=CheckSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    batch: BatchSettings = Field(default_factory=BatchSettings)
 
     @property
     def llm_configured(self) -> bool:

@@ -1,0 +1,1 @@
+"""drafter batch: many deals from a CRM export (see docs/batch.md)."""

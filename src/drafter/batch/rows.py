@@ -1,0 +1,185 @@
+"""One CSV row in, one output record out: read the row, plan, draft, check,
+and serialise. A bad row becomes an error record naming its row, column and
+problem; nothing a row holds stops the batch.
+
+:class:`RowDrafter` is built once per process from a picklable
+:class:`DraftConfig` (the process pool builds one in each worker).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drafter.batch.columns import Layout, Row, RowProblem, RowReader, check_today, layout
+from drafter.batch.output import Done, Format, Status, csv_line, jsonl_line
+from drafter.context import Sender
+from drafter.errors import DrafterError
+from drafter.settings import Settings
+
+
+@dataclass(frozen=True)
+class DraftConfig:
+    """Everything a worker needs, decided once at the edge."""
+
+    settings: Settings
+    header: tuple[str, ...]
+    today: dt.date
+    fmt: Format
+    user_map: Mapping[str, str] = field(default_factory=dict)
+    sender: Sender | None = None
+    playbook_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    row: int
+    line: int
+    cells: list[str]
+    key: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    key: str
+    row: int
+    line: bytes
+    done: Done
+
+
+def _violations(check: Any) -> str:
+    if check is None:
+        return ""
+    return "; ".join(f"{v.rule} ({v.severity})" for v in check.violations)
+
+
+class RowDrafter:
+    def __init__(self, config: DraftConfig) -> None:
+        from drafter.playbook import load_playbook
+
+        self.config = config
+        self.playbook = load_playbook(config.settings.playbook)
+        self.layout: Layout = layout(config.header, config.user_map)
+        self.reader = RowReader(self.layout, self.playbook)
+
+    def __call__(self, job: Job) -> Finished:
+        try:
+            row = self.reader.read(job.cells)
+            check_today(row.ctx, self.config.today, self.layout)
+            return self._draft(job, row)
+        except RowProblem as problem:
+            return self.error(job, problem.column, problem.problem)
+        except DrafterError as exc:
+            return self.error(job, exc.key, exc.message)
+        except Exception as exc:  # a bug must not stop the batch: say so on the row
+            return self.error(job, None, f"internal error: {type(exc).__name__}: {exc}")
+
+    def plan_only(self, job: Job) -> Done:
+        """What the row would be (its technique; ``ok`` standing for "to
+        draft"), without drafting it."""
+        from drafter.plan.selector import make_plan
+
+        try:
+            row = self.reader.read(job.cells)
+            check_today(row.ctx, self.config.today, self.layout)
+            plan = make_plan(
+                row.ctx,
+                self.playbook,
+                self.config.today,
+                technique=row.technique,
+                channel=row.channel,
+            )
+        except (RowProblem, DrafterError):
+            return Done("error", None)
+        if plan.channel is None:
+            return Done("move_on" if plan.technique == "move_on" else "wait", plan.technique)
+        return Done("ok", plan.technique)
+
+    def _draft(self, job: Job, row: Row) -> Finished:
+        from drafter.draft.pipeline import draft_deal
+
+        result = draft_deal(
+            row.ctx,
+            self.playbook,
+            self.config.today,
+            self.config.settings,
+            technique=row.technique,
+            channel=row.channel,
+            sender=self.config.sender,
+        )
+        plan, draft, check = result.plan, result.draft, result.check
+        status: Status
+        if draft is None:
+            status = "move_on" if plan.technique == "move_on" else "wait"
+        else:
+            status = "ok" if result.ok else "flagged"
+        usage = draft.usage if draft is not None else None
+        done = Done(
+            status,
+            plan.technique,
+            usage.prompt_tokens if usage else 0,
+            usage.completion_tokens if usage else 0,
+            float(getattr(usage, "cost_usd", 0.0) or 0.0) if usage else 0.0,
+        )
+        if self.config.fmt == "jsonl":
+            obj = {
+                "id": job.id,
+                "row": job.row,
+                "key": job.key,
+                "status": status,
+                "error": None,
+                "column": None,
+                **result.to_json(),
+            }
+            return Finished(job.key, job.row, jsonl_line(obj), done)
+        cells = [
+            plan.technique,
+            plan.channel.value if plan.channel else "",
+            plan.send_on.isoformat(),
+            draft.subject if draft and draft.subject else "",
+            draft.body if draft else "",
+            ("true" if result.ok else "false") if draft else "",
+            _violations(check),
+            "",
+            status,
+            plan.rationale,
+            job.row,
+            job.key,
+        ]
+        return Finished(job.key, job.row, csv_line([*self._cells(job), *cells]), done)
+
+    def _cells(self, job: Job) -> Sequence[str]:
+        width = len(self.config.header)
+        cells = list(job.cells[:width])
+        return cells + [""] * (width - len(cells))
+
+    def error(self, job: Job, column: str | None, problem: str) -> Finished:
+        return error_record(self.config, job, column, problem)
+
+
+def error_record(config: DraftConfig, job: Job, column: str | None, problem: str) -> Finished:
+    where = f"row {job.row}" + (f", {column}" if column else "")
+    message = f"{where}: {problem}"
+    done = Done("error", None)
+    if config.fmt == "jsonl":
+        obj = {
+            "id": job.id,
+            "row": job.row,
+            "key": job.key,
+            "status": "error",
+            "error": message,
+            "column": column,
+            "plan": None,
+            "draft": None,
+            "check": None,
+            "notes": [],
+        }
+        return Finished(job.key, job.row, jsonl_line(obj), done)
+    width = len(config.header)
+    cells = list(job.cells[:width]) + [""] * max(0, width - len(job.cells))
+    ours = ["", "", "", "", "", "", "", message, "error", "", job.row, job.key]
+    return Finished(job.key, job.row, csv_line([*cells, *ours]), done)

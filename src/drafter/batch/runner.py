@@ -1,0 +1,304 @@
+"""Running a batch: read the CSV as a stream, skip what the output already
+holds, draft the rest (offline rows on every core), write each record as it
+finishes, and tally a summary.
+
+The core reports progress through a :class:`Reporter` (the CLI draws a bar or
+prints lines); it never touches the terminal itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from drafter.batch.columns import MapProblem, RowReader, layout
+from drafter.batch.output import FAILED, Done, Sink, output_format
+from drafter.batch.reader import records, scan
+from drafter.batch.rows import DraftConfig, Finished, Job, RowDrafter, error_record
+from drafter.context import Sender
+from drafter.errors import InputError
+from drafter.settings import Settings
+
+# Below this many rows to draft, a process pool costs more than it saves.
+POOL_MIN_ROWS = 400
+CHUNK = 32
+
+
+class Reporter(Protocol):
+    def start(self, total: int, done_before: int) -> None: ...
+    def advance(self, finished: Finished) -> None: ...
+    def note(self, message: str) -> None: ...
+
+
+class Silent:
+    def start(self, total: int, done_before: int) -> None:
+        pass
+
+    def advance(self, finished: Finished) -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    input: Path
+    out: Path
+    settings: Settings
+    today: dt.date
+    user_map: Mapping[str, str] = field(default_factory=dict)
+    map_source: str = "[batch.columns]"
+    sender: Sender | None = None
+    workers: int | None = None  # None: every core
+    retry_failed: bool = False
+    dry_run: bool = False
+
+
+@dataclass
+class Summary:
+    rows: int = 0  # records in the input
+    done_before: int = 0  # already in the output when the run started
+    written: int = 0  # written by this run
+    dropped: int = 0  # error records removed by --retry-failed
+    by: Counter[tuple[str, str]] = field(default_factory=Counter)  # (technique, status)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    seconds: float = 0.0
+    interrupted: bool = False
+    dry_run: bool = False
+    ignored_columns: tuple[str, ...] = ()
+
+    def add(self, done: Done) -> None:
+        self.by[(done.technique or "-", done.status)] += 1
+        self.prompt_tokens += done.prompt_tokens
+        self.completion_tokens += done.completion_tokens
+        self.cost_usd += done.cost_usd
+
+    @property
+    def failed(self) -> int:
+        return sum(n for (_, status), n in self.by.items() if status in FAILED)
+
+    @property
+    def statuses(self) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for (_, status), n in self.by.items():
+            out[status] += n
+        return out
+
+
+def _layout_or_fail(request: BatchRequest, header: tuple[str, ...]) -> tuple[str, ...]:
+    shown = str(request.input)
+    try:
+        lay = layout(header, request.user_map)
+    except MapProblem as exc:
+        raise InputError(str(exc), path=request.map_source) from None
+    has = lay.columns
+    if "name" not in has and "first_name" not in has and "last_name" not in has:
+        raise InputError(
+            "no name column (expected name, or first and last name; map yours with --map)",
+            path=shown,
+        )
+    for needed in ("company", "stage"):
+        if needed not in has:
+            raise InputError(
+                f"no {needed} column (map yours with --map; see docs/batch.md)", path=shown
+            )
+    return lay.ignored
+
+
+def _jobs(
+    rows: Iterable[tuple[int, int, list[str]]],
+    reader: RowReader,
+    config: DraftConfig,
+    done: Mapping[str, Done],
+) -> Iterator[Job | Finished]:
+    """Jobs for the rows the output does not hold yet; bad-shape rows and
+    repeated ids come out already finished, as error records."""
+    width = len(config.header)
+    first_row_of: dict[str, int] = {}
+    seen: Counter[str] = Counter()
+    for number, line, cells in rows:
+        if len(cells) != width:
+            digest = reader.fingerprint(cells[:width] + [""] * (width - len(cells)))
+            seen[digest] += 1
+            key = f"h:{digest}" + (f"#{seen[digest]}" if seen[digest] > 1 else "")
+            if key not in done:
+                job = Job(number, line, cells, key, str(number))
+                yield error_record(
+                    config,
+                    job,
+                    None,
+                    f"{len(cells)} cells where the header has {width} "
+                    f"(line {line}; a stray comma or quote?)",
+                )
+            continue
+        ident, given = reader.identity(cells, number)
+        if given is not None:
+            key = given
+            first = first_row_of.setdefault(given, number)
+            if first != number:
+                key = f"{given}@row{number}"
+                if key not in done:
+                    yield error_record(
+                        config,
+                        Job(number, line, cells, key, ident),
+                        reader.layout.header_of("id"),
+                        f"id {given!r} is also row {first}'s; ids must be unique",
+                    )
+                continue
+        else:
+            digest = reader.fingerprint(cells)
+            seen[digest] += 1
+            key = f"h:{digest}" + (f"#{seen[digest]}" if seen[digest] > 1 else "")
+        if key not in done:
+            yield Job(number, line, cells, key, ident)
+
+
+# -- the process pool ------------------------------------------------------
+_WORKER: RowDrafter | None = None
+
+
+def _init_worker(config: DraftConfig) -> None:
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _WORKER = RowDrafter(config)
+
+
+def _run_chunk(jobs: list[Job]) -> list[Finished]:
+    assert _WORKER is not None
+    return [_WORKER(job) for job in jobs]
+
+
+def _ready() -> bool:
+    return _WORKER is not None
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _pool(workers: int, config: DraftConfig) -> ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(config,)
+    )
+    # Start every worker now, before a progress bar starts its thread.
+    wait([pool.submit(_ready) for _ in range(workers)])
+    return pool
+
+
+def _chunks(items: Iterator[Job | Finished], size: int) -> Iterator[list[Job] | Finished]:
+    batch: list[Job] = []
+    for item in items:
+        if isinstance(item, Finished):
+            yield item
+            continue
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _pooled(
+    pool: ProcessPoolExecutor, items: Iterator[Job | Finished], workers: int
+) -> Iterator[Finished]:
+    pending: set[Future[list[Finished]]] = set()
+    try:
+        for item in _chunks(items, CHUNK):
+            if isinstance(item, Finished):
+                yield item
+                continue
+            while len(pending) >= workers * 3:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield from future.result()
+            pending.add(pool.submit(_run_chunk, item))
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield from future.result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def _in_process(drafter: RowDrafter, items: Iterator[Job | Finished]) -> Iterator[Finished]:
+    for item in items:
+        yield item if isinstance(item, Finished) else drafter(item)
+
+
+def run_batch(
+    request: BatchRequest,
+    reporter: Reporter | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Summary:
+    """Draft every row of ``request.input`` not yet in ``request.out``."""
+    reporter = reporter or Silent()
+    started = clock()
+    shown = str(request.input)
+    fmt = output_format(request.out)
+    found = scan(request.input, shown=shown)
+    ignored = _layout_or_fail(request, found.header)
+    config = DraftConfig(
+        settings=request.settings,
+        header=found.header,
+        today=request.today,
+        fmt=fmt,
+        user_map=dict(request.user_map),
+        sender=request.sender,
+        playbook_dir=request.settings.playbook,
+    )
+    summary = Summary(rows=found.rows, ignored_columns=ignored, dry_run=request.dry_run)
+    sink = Sink(request.out, fmt, found.header)
+    sink.load()
+    if request.retry_failed and not request.dry_run:
+        summary.dropped = sink.drop(frozenset({"error"}))
+    summary.done_before = len(sink.done)
+    for done in sink.done.values():
+        summary.add(done)
+    drafter = RowDrafter(config)
+    _, rows = records(request.input, shown=shown)
+    items = _jobs(((r.row, r.line, r.cells) for r in rows), drafter.reader, config, sink.done)
+    todo = found.rows - summary.done_before
+    if request.dry_run:
+        from drafter.batch.estimate import dry_run
+
+        summary.written = dry_run(drafter, items, summary.add)
+        summary.seconds = clock() - started
+        return summary
+    workers = request.workers or cores()
+    pool = _pool(workers, config) if workers > 1 and todo >= POOL_MIN_ROWS else None
+    reporter.start(found.rows, summary.done_before)
+    sink.open()
+    try:
+        stream = _pooled(pool, items, workers) if pool else _in_process(drafter, items)
+        for finished in stream:
+            sink.write(finished.key, finished.line, finished.done)
+            summary.written += 1
+            summary.add(finished.done)
+            reporter.advance(finished)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        sink.close()
+        if pool is not None:
+            pool.shutdown(wait=not summary.interrupted, cancel_futures=True)
+    summary.seconds = clock() - started
+    return summary

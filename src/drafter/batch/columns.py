@@ -243,25 +243,11 @@ _STAGES = {
     "engaged": "engaged",
     "proposal": "proposal",
 }
-_CURRENCY = re.compile(r"^\s*([A-Za-z]{3})?\s*[$€£¥]?\s*([\d.,\s]+?)\s*([A-Za-z]{3})?\s*$")
 _DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\S*)?$")
 
 
 def _word(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", text.strip().casefold())
-
-
-def _amount(text: str) -> float | str:
-    """``180000``, ``$180,000.00``, ``2400000 USD``: a number; else the text
-    (validation then names the column)."""
-    found = _CURRENCY.match(text)
-    if not found:
-        return text
-    digits = found.group(2).replace(",", "").replace(" ", "")
-    try:
-        return float(digits)
-    except ValueError:
-        return text
 
 
 def _date(text: str) -> str:
@@ -288,8 +274,6 @@ def _cell(name: str, text: str) -> Any:
         return _STAGES.get(_word(text), _word(text))
     if name in WORD_FIELDS:
         return _word(text)
-    if name == "value":
-        return _amount(text)
     if name == "attempts":
         return _count(text)
     return text

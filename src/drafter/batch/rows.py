@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drafter.batch.columns import Layout, Row, RowProblem, RowReader, check_today, layout
 from drafter.batch.output import Done, Format, Status, csv_line, jsonl_line
 from drafter.context import Sender
 from drafter.errors import DrafterError
 from drafter.settings import Settings
+
+if TYPE_CHECKING:
+    from drafter.draft.models import DraftResult
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class DraftConfig:
     fmt: Format
     user_map: Mapping[str, str] = field(default_factory=dict)
     sender: Sender | None = None
-    playbook_dir: Path | None = None
+    offline: bool = True
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,11 @@ def _violations(check: Any) -> str:
 
 class RowDrafter:
     def __init__(self, config: DraftConfig) -> None:
-        from drafter.playbook import load_playbook
+        from drafter.runtime import build_runtime
 
         self.config = config
-        self.playbook = load_playbook(config.settings.playbook)
+        self.runtime = build_runtime(config.settings, offline=config.offline)
+        self.playbook = self.runtime.playbook
         self.layout: Layout = layout(config.header, config.user_map)
         self.reader = RowReader(self.layout, self.playbook)
 
@@ -104,13 +107,16 @@ class RowDrafter:
 
         result = draft_deal(
             row.ctx,
-            self.playbook,
+            self.runtime,
             self.config.today,
-            self.config.settings,
             technique=row.technique,
             channel=row.channel,
             sender=self.config.sender,
         )
+        return self.finished(job, result)
+
+    def finished(self, job: Job, result: DraftResult) -> Finished:
+        """The output record of a drafted row."""
         plan, draft, check = result.plan, result.draft, result.check
         status: Status
         if draft is None:
@@ -123,7 +129,7 @@ class RowDrafter:
             plan.technique,
             usage.prompt_tokens if usage else 0,
             usage.completion_tokens if usage else 0,
-            float(getattr(usage, "cost_usd", 0.0) or 0.0) if usage else 0.0,
+            usage.cost_usd or 0.0 if usage else 0.0,
         )
         if self.config.fmt == "jsonl":
             obj = {

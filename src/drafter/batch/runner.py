@@ -263,7 +263,6 @@ def run_batch(
         fmt=fmt,
         user_map=dict(request.user_map),
         sender=request.sender,
-        playbook_dir=request.settings.playbook,
     )
     summary = Summary(rows=found.rows, ignored_columns=ignored, dry_run=request.dry_run)
     sink = Sink(request.out, fmt, found.header)

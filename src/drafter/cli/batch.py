@@ -100,7 +100,8 @@ def batch_command(
         raise InputError("the OpenAI Batch API route is not built yet", key="--via")
     if settings.llm_configured and not offline:
         typer.echo(
-            "drafter: note: LLM drafting is not built yet; using the offline templates.", err=True
+            "drafter: note: batch drafts with the playbook templates for now (LLM batch is next).",
+            err=True,
         )
     user_map, map_source = _column_map(column_map, settings.batch.columns)
     flags = Sender(name=sender_name, company=sender_company, phone=sender_phone, email=sender_email)

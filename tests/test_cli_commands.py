@@ -24,6 +24,7 @@ EXPECTED = {
     "rescue_call": "rescue_call",
     "should_i_stay_or_go": "should_i_stay_or_go",
     "wait_away": "wait",
+    "follow_up": "follow_up",
 }
 
 
@@ -91,7 +92,7 @@ def test_sender_from_config_and_env(
 def test_playbook_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "playbook", "list", "--json")
     items = json.loads(result.out)
-    assert result.code == 0 and len(items) == 10
+    assert result.code == 0 and len(items) == 11
     for item in items:
         assert {"id", "name", "source", "channels", "reported_response_rate"} <= set(item)
     shown = json.loads(run_cli(capsys, "playbook", "show", "rescue_call", "--json").out)

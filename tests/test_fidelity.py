@@ -169,19 +169,22 @@ def test_a_rep_who_presented_weeks_ago_and_waited_asks_the_best_contact_question
 def test_nothing_fits_yet_says_as_agreed_only_when_something_was_agreed(
     playbook: Playbook,
 ) -> None:
+    # Issue 14: they told us how to reach them and nothing has gone to them since,
+    # so a touch is due: the ordinary follow-up, never a wait that advises one.
     known = {"preferred_channel": "email", "best_time": "mornings"}
     history = touches(("2026-11-20", "meeting", "in"))
     plain = make_plan(
         make_context(history=history, prospect=known), playbook, dt.date(2026, 11, 23)
     )
-    assert plain.technique == "wait"
-    assert "agreed" not in plain.rationale.split(". Nearest")[0]
+    assert (plain.technique, plain.channel) == ("follow_up", Channel.email)
+    assert "agreed" not in plain.rationale
     agreed = make_plan(
         make_context(history=history, prospect=known, deal=NEXT_STEP),
         playbook,
         dt.date(2026, 11, 23),
     )
-    assert "review the pilot plan with your CFO" in agreed.rationale
+    assert agreed.technique == "follow_up"
+    assert "agreed" not in agreed.rationale  # the draft names the step (test_follow_up)
 
 
 # --- 7. the README and docs stand alone ----------------------------------------------

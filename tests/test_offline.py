@@ -42,6 +42,7 @@ EXPECTED: dict[str, set[str]] = {
     "final_approach": {"voicemail", "email", "text", "linkedin"},
     "humor_card": {"letter"},
     "in_person_visit": {"meeting", "email", "text", "call", "voicemail"},
+    "follow_up": {"email", "call", "text", "voicemail", "linkedin"},
 }
 CASES = [(t.id, ch) for t in PLAYBOOK.ordered if t.kind == "message" for ch in t.channels]
 CASE_IDS = [f"{t}-{c.value}" for t, c in CASES]

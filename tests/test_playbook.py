@@ -26,6 +26,7 @@ CONTRACT_IDS = {
     "in_person_visit",
     "move_on",
     "wait",
+    "follow_up",  # contract section 6 (issue 14)
 }
 
 

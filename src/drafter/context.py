@@ -197,6 +197,20 @@ ChannelWord = Annotated[Channel, _word("channel")]
 PreferredChannelWord = Annotated[PreferredChannel, _word("preferred_channel")]
 
 
+class Outcome(StrEnum):
+    """How the prospect answered (an inbound touch)."""
+
+    replied = "replied"  # a real answer: a reply, a call back, a meeting (the default)
+    deferred = "deferred"  # a live brush-off: they picked up but put it off ("busy, call me back")
+
+
+def _agreed_channel(value: Any) -> Any:
+    """The prospect's word ``phone`` is accepted for an agreed channel: a call."""
+    if isinstance(value, str) and value.strip().lower() == "phone":
+        return Channel.call.value
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -247,6 +261,14 @@ class Deal(Strict):
     missed_appointment: Day | None = None
     benefits: list[Text] = Field(default_factory=list)
     news: Text | None = None
+    # The next contact the prospect asked for ("call me after the holidays"):
+    # nothing from the playbook goes out before it; on it, the ordinary follow-up.
+    follow_up_on: Day | None = None
+    follow_up_channel: Annotated[Channel, BeforeValidator(_agreed_channel)] | None = None
+    # A buyer who engaged formally: they issued a request for proposal (RFP,
+    # RFQ, tender), and a date they set (the RFP's due date, a decision date).
+    rfp: bool = Field(default=False, strict=True)
+    deadline: Day | None = None
     notes: str | None = None  # UNTRUSTED: data, never instructions
 
     @model_validator(mode="before")
@@ -282,11 +304,14 @@ class Touch(Strict):
     channel: ChannelWord
     direction: Direction
     technique: Text | None = None
+    outcome: Outcome | None = None  # inbound only; none means replied
 
     @model_validator(mode="after")
     def _ours(self) -> Touch:
         if self.technique is not None and self.direction is Direction.in_:
             raise ValueError("technique names one of our touches: direction must be out")
+        if self.outcome is not None and self.direction is Direction.out:
+            raise ValueError("outcome says how the prospect answered: direction must be in")
         return self
 
 
@@ -296,10 +321,13 @@ class HistorySummary(Strict):
     first_attempt: Day | None = None
     last_attempt: Day | None = None
     last_reply: Day | None = None
+    last_reply_outcome: Outcome | None = None  # none means replied
     last_technique: Text | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> HistorySummary:
+        if self.last_reply_outcome is not None and self.last_reply is None:
+            raise ValueError("last_reply_outcome needs last_reply (the day they answered)")
         if self.attempts == 0 and (self.first_attempt or self.last_attempt or self.last_technique):
             raise ValueError("attempts is 0 but first_attempt/last_attempt/last_technique are set")
         if self.attempts > 0 and self.last_attempt is None:

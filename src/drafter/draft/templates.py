@@ -30,7 +30,7 @@ from drafter.draft.facts import history_facts
 from drafter.draft.models import Draft
 from drafter.errors import PlaybookError
 from drafter.money import format_amount
-from drafter.plan.engagement import summarise
+from drafter.plan.engagement import PREFERRED_CHANNELS, follow_up_pending, summarise
 from drafter.templating import strict_environment
 
 SUBJECT_PREFIX = "Subject:"
@@ -237,6 +237,13 @@ def template_context(
     eng = summarise(ctx)
     benefits = [b for b in (_phrase(x, verb=True) for x in d.benefits) if b]
     sender_name = _text(sender.name)
+    # The contact they asked for, when this message is it (on or after the date).
+    keeps_date = (
+        d.follow_up_on is not None and d.follow_up_on <= send_on and follow_up_pending(ctx, eng)
+    )
+    asked = {d.follow_up_channel} if d.follow_up_channel else set()
+    if p.preferred_channel is not None and p.preferred_channel.value != "assistant":
+        asked.update(PREFERRED_CHANNELS[p.preferred_channel])
     return {
         "technique": technique,
         "channel": channel.value,
@@ -263,6 +270,7 @@ def template_context(
             "value": d.value,
             "currency": d.currency,
             "stage": d.stage.value,
+            "follow_up_on": d.follow_up_on,
         },
         "engagement": {
             "attempts": eng.attempts,
@@ -274,8 +282,12 @@ def template_context(
                 (send_on - eng.first_attempt).days if eng.first_attempt else None
             ),
             "last_reply": eng.last_reply,
+            "last_reply_deferred": eng.last_reply_deferred and eng.attempts == 0,
+            "last_reply_channel": eng.last_reply_channel.value if eng.last_reply_channel else None,
         },
         "history": history_facts(ctx, channel, send_on),
+        "agreed_on": d.follow_up_on if keeps_date else None,
+        "asked_channel": channel in asked,
         "missed_appointment": d.missed_appointment,
         "best_time": _text(p.best_time),
     }

@@ -9,11 +9,19 @@ values that playbook conditions test.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from drafter.context import Channel, DealContext, Direction, HistorySummary, PreferredChannel
+from drafter.context import (
+    Channel,
+    DealContext,
+    Direction,
+    HistorySummary,
+    Outcome,
+    PreferredChannel,
+)
 
 # The means a channel belongs to. Seed 001 asks for attempts "through different
 # means such as voicemail and email": a call and a voicemail are one means.
@@ -51,6 +59,9 @@ class Engagement:
     # days with an outbound touch, answered or not (a missed appointment's day
     # is checked against them)
     touch_days: tuple[dt.date, ...] = ()
+    # their last answer was a live brush-off ("busy, call me back"), and on what channel
+    last_reply_deferred: bool = False
+    last_reply_channel: Channel | None = None
 
     @property
     def means_tried(self) -> tuple[str, ...]:
@@ -127,8 +138,10 @@ def _summarise(ctx: DealContext) -> Engagement:
             last_touch=history.last_attempt,
             attempt_channels=None,
             touch_days=tuple(d for d in (history.last_attempt,) if d is not None),
+            last_reply_deferred=history.last_reply_outcome is Outcome.deferred,
         )
-    replies = [t.date for t in history if t.direction is Direction.in_]
+    answers = [t for t in history if t.direction is Direction.in_]
+    replies = [t.date for t in answers]
     outbound = [t.date for t in history if t.direction is Direction.out]
     last_reply = max(replies) if replies else None
     unanswered = [
@@ -147,6 +160,8 @@ def _summarise(ctx: DealContext) -> Engagement:
         last_touch=max(outbound, default=None),
         attempt_channels=tuple(t.channel for t in unanswered),
         touch_days=tuple(outbound),
+        last_reply_deferred=bool(answers) and answers[-1].outcome is Outcome.deferred,
+        last_reply_channel=answers[-1].channel if answers else None,
     )
 
 
@@ -163,6 +178,7 @@ DATE_FACTS: Mapping[str, str] = {
     "days_since_closing_message": "closing_message",
     "days_since_last_reply": "last_reply",
     "days_since_missed_appointment": "missed_appointment",
+    "days_since_follow_up_date": "follow_up_on",
 }
 
 # Every fact a playbook condition may test, with the words used to explain it.
@@ -193,6 +209,13 @@ FACT_LABELS: Mapping[str, str] = {
     "missed_appointment_pending": "a missed appointment has not been followed up yet",
     "days_since_missed_appointment": "days since the missed appointment",
     "has_news": "something new to share since the last contact",
+    "follow_up_pending": "a next contact they asked for (follow_up_on) is still to be made",
+    "days_since_follow_up_date": "days since the date they named for the next contact",
+    "last_reply_deferred": "their last answer was a live brush-off that put you off",
+    "channel_asked_for": "they named how to reach them (follow_up_channel, preferred_channel)",
+    "rfp": "the buyer issued a request for proposal (RFP)",
+    "c_level": "the prospect holds a C-level title",
+    "has_deadline": "a deadline is on file",
     "away": "the prospect is away",
     "weekday": "day of the week",
 }
@@ -212,6 +235,23 @@ def missed_appointment_pending(ctx: DealContext, eng: Engagement) -> bool:
     if any(t == "missed_appointment" and d >= missed for t, d in eng.technique_days):
         return False
     return eng.last_reply is None or eng.last_reply < missed
+
+
+# A C-level title: CEO, CFO, CISO..., "Chief ... Officer", President (not Vice President).
+C_LEVEL = re.compile(r"\bC[A-Z]{1,3}O\b|(?i:\bchief\b)|(?i:(?<!vice )(?<!vice-)\bpresident\b)")
+
+
+def is_c_level(title: str | None) -> bool:
+    return title is not None and C_LEVEL.search(title) is not None
+
+
+def follow_up_pending(ctx: DealContext, eng: Engagement) -> bool:
+    """A next contact the prospect asked for is on file and nothing has happened
+    since that day: no touch of ours and no answer of theirs on or after it."""
+    agreed = ctx.deal.follow_up_on
+    if agreed is None:
+        return False
+    return all(d is None or d < agreed for d in (eng.last_touch, eng.last_reply))
 
 
 def facts(
@@ -243,10 +283,21 @@ def facts(
         "has_mailing_address": p.mailing_address is not None,
         "has_email": p.email is not None,
         "has_phone": p.phone is not None,
-        "contact_preference_known": p.preferred_channel is not None or p.best_time is not None,
+        "contact_preference_known": (
+            p.preferred_channel is not None
+            or p.best_time is not None
+            or d.follow_up_channel is not None
+        ),
         "missed_appointment_pending": missed_appointment_pending(ctx, eng),
         "days_since_missed_appointment": _days(day, d.missed_appointment),
         "has_news": d.news is not None,
+        "follow_up_pending": follow_up_pending(ctx, eng),
+        "days_since_follow_up_date": _days(day, d.follow_up_on),
+        "last_reply_deferred": eng.last_reply_deferred,
+        "channel_asked_for": d.follow_up_channel is not None or p.preferred_channel is not None,
+        "rfp": d.rfp,
+        "c_level": is_c_level(p.title),
+        "has_deadline": d.deadline is not None,
         "away": p.away_until is not None and day < p.away_until,
         "weekday": ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()],
     }
@@ -258,6 +309,8 @@ def anchor_date(
     attr = DATE_FACTS[fact]
     if attr == "missed_appointment":
         return ctx.deal.missed_appointment
+    if attr == "follow_up_on":
+        return ctx.deal.follow_up_on
     if attr == "closing_message":
         return eng.last_used(closing)
     value: dt.date | None = getattr(eng, attr)

@@ -7,7 +7,14 @@ priority order. This module adds only what must never be tuned away:
 * honesty: after a closing message nothing but ``move_on`` (or ``wait`` for it)
   is ever planned;
 * spacing: no two touches closer than the playbook's minimum (never daily);
-* absence: nothing is sent while the prospect is away.
+* absence: nothing is sent while the prospect is away, nor before the date they
+  named for the next contact (``deal.follow_up_on``).
+
+Between the special techniques a rep sends ordinary touches: ``follow_up``.
+Its data conditions cover what the prospect asked for (a date, a channel, a
+call back after a brush-off); this module adds the one reason that needs a
+look ahead: when nothing but ``move_on`` lies ahead, the touches the playbook's
+next technique still needs (a means not yet tried first), named in the plan.
 
 When nothing fits today, the planner looks ahead, but only on the days where a
 fact crosses a threshold (a condition's bound, the end of a spacing gap, the
@@ -23,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from drafter.context import Channel, DealContext, Direction, Prospect, Role, Stage
+from drafter.context import Channel, DealContext, Direction, Role, Stage
 from drafter.errors import InputError
 from drafter.plan.engagement import (
     DATE_FACTS,
@@ -32,6 +39,7 @@ from drafter.plan.engagement import (
     Engagement,
     anchor_date,
     facts,
+    follow_up_pending,
     summarise,
 )
 from drafter.plan.models import Alternative, Plan, Step
@@ -69,12 +77,19 @@ DYNAMIC_FACTS = frozenset(
 )
 
 
+FOLLOW_UP = "follow_up"
+# At most this many ordinary touches are planned to reach the next technique.
+MAX_BUILD_TOUCHES = 3
+
+
 @dataclass(frozen=True)
 class Match:
     technique: Technique
     day: dt.date
     reason: When | None
     facts: Mapping[str, Any]
+    why: str | None = None  # the reason, when no `when` group gave it (a built follow-up)
+    channel: Channel | None = None  # the channel the reason calls for, if any
 
 
 def _gap(technique: Technique, playbook: Playbook) -> int:
@@ -82,15 +97,22 @@ def _gap(technique: Technique, playbook: Playbook) -> int:
 
 
 def blocked(
-    technique: Technique, f: Mapping[str, Any], playbook: Playbook, prospect: Prospect
+    technique: Technique, f: Mapping[str, Any], playbook: Playbook, ctx: DealContext
 ) -> str | None:
     """Why a message technique may not be sent on the day ``f`` describes, if so."""
     if technique.kind != "message":
         return None
+    prospect = ctx.prospect
     if f["closing_message_sent"]:
         return "a closing message went out and is still unanswered: a final message is final"
+    held = []
     if f["away"]:
-        return f"{prospect.name} is away until {prospect.away_until}"
+        held.append(f"{prospect.name} is away until {prospect.away_until}")
+    if f["follow_up_pending"] and f["days_since_follow_up_date"] < 0:
+        who = "they" if held else prospect.name
+        held.append(f"{who} asked to be contacted on {ctx.deal.follow_up_on}")
+    if held:
+        return ", and ".join(held)
     if f["weekday"] not in playbook.settings.working_days:
         return f"{_DAY_NAMES[f['weekday']]} is not a working day"
     since, gap = f["days_since_last_touch"], _gap(technique, playbook)
@@ -106,7 +128,7 @@ def first_match(
 ) -> Match | None:
     f = facts(ctx, eng, day, playbook.closing)
     for technique in playbook.ordered:
-        if technique.kind == "wait" or blocked(technique, f, playbook, ctx.prospect):
+        if technique.kind == "wait" or blocked(technique, f, playbook, ctx):
             continue
         reason = technique.matching(f)
         if reason is not None:
@@ -133,10 +155,11 @@ def candidate_days(
                     days.add(anchor + bound * _DAY)
         if eng.last_touch is not None:
             days.add(eng.last_touch + _gap(technique, playbook) * _DAY)
-    if ctx.prospect.away_until is not None:
-        days.add(ctx.prospect.away_until)
+    # the days a block lifts: the prospect is back, the date they named has come
+    lifts = [d for d in (ctx.prospect.away_until, ctx.deal.follow_up_on) if d is not None]
+    days.update(d for d in lifts if d >= start)
     days |= {next_working_day(d, playbook.settings) for d in days}
-    back = ctx.prospect.away_until
+    back = max(lifts, default=None)
     return sorted(
         d for d in days if start <= d and (d <= end or (back is not None and d <= back + 7 * _DAY))
     )
@@ -157,7 +180,7 @@ def earliest_allowed(
 ) -> dt.date | None:
     """The first day from ``start`` on which ``technique`` is not blocked."""
     for day in candidate_days(ctx, eng, playbook, start):
-        if not blocked(technique, facts(ctx, eng, day, playbook.closing), playbook, ctx.prospect):
+        if not blocked(technique, facts(ctx, eng, day, playbook.closing), playbook, ctx):
             return day
     return None
 
@@ -169,18 +192,130 @@ _VARIETY_MEANS = frozenset({"phone", "email", "letter", "meeting"})
 _MEANS_WORDS = {"phone": "phone", "email": "email", "letter": "post", "text": "text"}
 
 
+_A_TOUCH = {
+    Channel.email: "an email",
+    Channel.call: "a call",
+    Channel.voicemail: "a voicemail",
+    Channel.text: "a text",
+    Channel.linkedin: "a LinkedIn message",
+    Channel.letter: "a letter",
+    Channel.meeting: "a meeting",
+}
+
+
+def _lower_the(name: str) -> str:
+    return "the" + name[3:] if name.startswith("The ") else name
+
+
+def _build_channel(technique: Technique, ctx: DealContext, eng: Engagement) -> tuple[Channel, bool]:
+    """The channel of the next ordinary touch and whether it is a means not yet tried:
+    the prospect's preferred way first, then the technique's own order."""
+    pref = ctx.prospect.preferred_channel
+    preferred = [c for c in PREFERRED_CHANNELS[pref] if c in technique.channels] if pref else []
+    order = list(dict.fromkeys([*preferred, *technique.channels]))
+    tried = set(eng.means_tried)
+    # a text or a LinkedIn message only where they asked for it (see _VARIETY_MEANS)
+    fresh = [
+        c for c in order if MEANS[c] not in tried and (c in preferred or MEANS[c] in _VARIETY_MEANS)
+    ]
+    return (fresh[0], True) if fresh else (order[0], False)
+
+
+def build_toward(
+    ctx: DealContext,
+    eng: Engagement,
+    playbook: Playbook,
+    start: dt.date,
+    before: dt.date | None = None,
+) -> Match | None:
+    """The ordinary follow-up the playbook's next technique needs first, if any.
+
+    Tried only when nothing but a stop lies ahead: up to ``MAX_BUILD_TOUCHES``
+    unanswered follow-ups are imagined (each on a means not yet tried, while
+    there is one), and the first of them is proposed when a message technique
+    would fit after them. Never with no touch at all on record (those first
+    touches are the rep's, not a follow-up)."""
+    follow = playbook.techniques.get(FOLLOW_UP)
+    if follow is None or follow.kind != "message":
+        return None
+    if eng.attempts == 0 and eng.last_reply is None and eng.last_touch is None:
+        return None
+    first_day = earliest_allowed(follow, ctx, eng, playbook, start)
+    if first_day is None or (before is not None and first_day >= before):
+        return None
+    f = facts(ctx, eng, first_day, playbook.closing)
+    current, day = eng, first_day
+    first: tuple[Channel, bool] | None = None
+    for count in range(1, MAX_BUILD_TOUCHES + 1):
+        channel, fresh = _build_channel(follow, ctx, current)
+        first = first or (channel, fresh)
+        current = current.with_touch(day, channel, FOLLOW_UP)
+        found = next_match(ctx, current, playbook, day + _DAY)
+        if found is not None and found.technique.kind == "message":
+            if found.technique.id == FOLLOW_UP:
+                return None
+            why = _build_reason(ctx, eng, f, found.technique, first, count)
+            return Match(follow, first_day, None, f, why=why, channel=first[0])
+        following = earliest_allowed(follow, ctx, current, playbook, day + _DAY)
+        if following is None or (found is not None and found.day <= following):
+            return None
+        day = following
+    return None
+
+
+def _build_reason(
+    ctx: DealContext,
+    eng: Engagement,
+    f: Mapping[str, Any],
+    target: Technique,
+    first: tuple[Channel, bool],
+    count: int,
+) -> str:
+    channel, fresh = first
+    name = _lower_the(target.name)
+    group = _closest(target, f)
+    missing = _explain_failing(group, f) if group is not None and group.failing(f) else ""
+    touch = f"Send {_A_TOUCH[channel]}, a means not yet tried" if fresh else "One more touch"
+    if count == 1:
+        plan = f"{touch}; {name} follows if it goes unanswered"
+    else:
+        plan = f"{touch}, the first of {count} touches; {name} follows if they go unanswered"
+    lead = f"The next step, {name} ({target.id}), is not there yet" + (
+        f": {missing}" if missing else ""
+    )
+    if eng.attempts == 0 and eng.last_reply is not None:
+        lead = (
+            f"Nothing has gone to them since they last answered, on {eng.last_reply}, and "
+            f"{name} ({target.id}) follows only unanswered touches"
+        )
+    return f"{lead}. {plan}."
+
+
+def next_step(
+    ctx: DealContext, eng: Engagement, playbook: Playbook, start: dt.date
+) -> Match | None:
+    """The next touch or stop from ``start``: a technique whose conditions hold,
+    else the ordinary follow-up the next technique needs, else a stop."""
+    found = next_match(ctx, eng, playbook, start)
+    if found is not None and found.technique.kind == "message":
+        return found
+    built = build_toward(ctx, eng, playbook, start, before=found.day if found else None)
+    return built or found
+
+
 def choose_channel(
     technique: Technique,
-    prospect: Prospect,
+    ctx: DealContext,
     forced: Channel | None = None,
+    *,
+    hint: Channel | None = None,
     eng: Engagement | None = None,
 ) -> tuple[Channel | None, str | None]:
-    """The channel to use and, where it matters, a word on why.
-
-    In order: ``--channel``; the prospect's preferred way, where the technique
-    allows it; a means not yet tried since their last reply, where the
-    technique's first channel would repeat one (seed 001: "different means");
-    the technique's first channel."""
+    """The channel to use and, where it matters, a word on why: forced, else the
+    one the reason calls for (``hint``), else the channel they agreed for this
+    contact, else their preferred way, else (after a brush-off) the way they
+    answered, else the technique's first."""
+    prospect = ctx.prospect
     if not technique.channels:
         if forced is not None:
             raise InputError(
@@ -195,6 +330,13 @@ def choose_channel(
                 key="--channel",
             )
         return forced, "channel chosen with --channel"
+    if hint is not None and hint in technique.channels:
+        return hint, None
+    eng = eng or summarise(ctx)
+    agreed = ctx.deal.follow_up_channel
+    standing = follow_up_pending(ctx, eng) or (ctx.deal.follow_up_on is None and eng.attempts == 0)
+    if agreed is not None and standing and agreed in technique.channels:
+        return agreed, f"{agreed.value}, the way they asked to be contacted next"
     pref = prospect.preferred_channel
     if pref is not None:
         for channel in PREFERRED_CHANNELS[pref]:
@@ -204,8 +346,11 @@ def choose_channel(
         return default, (
             f"{default.value}: they prefer {pref.value}, but {technique.name} is not sent that way"
         )
+    answered = eng.last_reply_channel
+    if eng.last_reply_deferred and eng.attempts == 0 and answered in technique.channels:
+        return answered, f"{answered.value}, the way they answered (and put you off) last time"
     default = technique.channels[0]
-    if eng is not None and MEANS[default] in eng.means_tried:
+    if MEANS[default] in eng.means_tried:
         for channel in technique.channels:
             means = MEANS[channel]
             if means in _VARIETY_MEANS and means not in eng.means_tried:
@@ -233,11 +378,11 @@ def _closest(technique: Technique, f: Mapping[str, Any]) -> When | None:
 
 
 def why_not(
-    technique: Technique, f: Mapping[str, Any], playbook: Playbook, prospect: Prospect
+    technique: Technique, f: Mapping[str, Any], playbook: Playbook, ctx: DealContext
 ) -> tuple[int, str]:
     """(rank, words): why ``technique`` is not the plan today. Lower rank = closer."""
     reason = technique.matching(f)
-    block = blocked(technique, f, playbook, prospect)
+    block = blocked(technique, f, playbook, ctx)
     if reason is not None and block is None:
         return 0, f"also fits ({reason.reason}), but comes later in the playbook's order"
     if technique.kind == "message" and f["closing_message_sent"]:
@@ -273,7 +418,7 @@ def alternatives(
     chosen: str, ctx: DealContext, f: Mapping[str, Any], playbook: Playbook
 ) -> list[Alternative]:
     ranked = [
-        (*why_not(t, f, playbook, ctx.prospect), t.priority, t.id)
+        (*why_not(t, f, playbook, ctx), t.priority, t.id)
         for t in playbook.ordered
         if t.id != chosen and t.kind != "wait"
     ]
@@ -295,17 +440,18 @@ def road_ahead(
         if technique.kind != "message":
             break
         eng = eng.with_touch(day, channel, technique.id)
-        upcoming = next_match(ctx, eng, playbook, day + _DAY)
+        upcoming = next_step(ctx, eng, playbook, day + _DAY)
         if upcoming is None:
             break
         technique, day = upcoming.technique, upcoming.day
-        channel, _ = choose_channel(technique, ctx.prospect, eng=eng)
+        channel, _ = choose_channel(technique, ctx, hint=upcoming.channel, eng=eng)
         steps.append(Step(technique=technique.id, channel=channel, send_on=day, if_="no reply"))
     return steps
 
 
 def _notes(ctx: DealContext, today: dt.date, channel: Channel | None) -> list[str]:
-    p = ctx.prospect
+    p, d = ctx.prospect, ctx.deal
+    eng = summarise(ctx)
     notes = []
     if p.role is Role.influencer and ctx.deal.stage is Stage.cold:
         # Seed 004, point 1 is advice for the beginning of a sale; mid-deal,
@@ -320,6 +466,21 @@ def _notes(ctx: DealContext, today: dt.date, channel: Channel | None) -> list[st
         )
     if p.away_until is not None and p.away_until > today:
         notes.append(f"{p.name} is away until {p.away_until}: nothing is planned before then.")
+    if d.follow_up_on is not None and follow_up_pending(ctx, eng):
+        how = f" by {d.follow_up_channel.value}" if d.follow_up_channel else ""
+        if d.follow_up_on > today:
+            notes.append(
+                f"{p.name} asked to be contacted on {d.follow_up_on}{how}: "
+                "nothing is planned before then."
+            )
+        else:
+            notes.append(f"{p.name} asked to be contacted on {d.follow_up_on}{how}.")
+    if eng.last_reply_deferred and eng.last_reply is not None and eng.attempts == 0:
+        by = f" by {eng.last_reply_channel.value}" if eng.last_reply_channel else ""
+        notes.append(
+            f"Their last answer, on {eng.last_reply}{by}, deferred: a live brush-off "
+            '("busy, call me back"), not a reply that moved the deal.'
+        )
     for key in ctx.deal.phrasing_problems():
         notes.append(
             f"deal.{key} reads as a sentence or a noun phrase, so drafts leave it out: write "
@@ -393,6 +554,8 @@ def _plan(
 
 
 def _because(match: Match) -> str:
+    if match.why is not None:
+        return match.why
     assert match.reason is not None
     return match.reason.explained(match.facts)
 
@@ -411,7 +574,7 @@ def make_plan(
         require_technique(technique, playbook.techniques, key="--technique")
         return _forced_plan(ctx, playbook, today, eng, playbook.techniques[technique], channel)
     f = facts(ctx, eng, today, playbook.closing)
-    found = next_match(ctx, eng, playbook, today)
+    found = next_step(ctx, eng, playbook, today)
     wait = playbook.get("wait")
     due = {today, next_working_day(today, playbook.settings)}
     if found is not None and (
@@ -419,7 +582,7 @@ def make_plan(
     ):
         # due today; a message due on the next working day when today is not one
         chosen = found.technique
-        picked, why = choose_channel(chosen, ctx.prospect, channel, eng)
+        picked, why = choose_channel(chosen, ctx, channel, hint=found.channel, eng=eng)
         send_on = found.day
         rationale = _because(found)
         if send_on != today:
@@ -440,7 +603,7 @@ def make_plan(
     if channel is not None:
         raise InputError("nothing is sent today, so no channel can be forced", key="--channel")
     if found is not None:
-        ahead, _ = choose_channel(found.technique, ctx.prospect, eng=eng)
+        ahead, _ = choose_channel(found.technique, ctx, hint=found.channel, eng=eng)
         first = Step(
             technique=found.technique.id,
             channel=ahead,
@@ -449,8 +612,8 @@ def make_plan(
         )
         then = [first, *road_ahead(ctx, eng, playbook, found.technique, found.day, ahead)]
         rationale = (
-            f"Nothing goes out today: {_held_back(ctx, playbook, f, found.technique)}. "
-            f"Next, on {found.day}, {found.technique.name} ({found.technique.id}): "
+            f"Nothing goes out today: {_held_back(ctx, playbook, f, found)}. "
+            f"Next, on {found.day}, {_lower_the(found.technique.name)} ({found.technique.id}): "
             f"{_because(found)}"
         )
         return _plan(
@@ -472,22 +635,24 @@ def make_plan(
         technique=wait,
         send_on=_next_touch_day(ctx, eng, playbook, today),
         channel=None,
-        rationale=_nothing_fits(ctx, playbook, f),
+        rationale=_nothing_fits(ctx, eng, playbook, f),
         then=[],
     )
 
 
-def _held_back(
-    ctx: DealContext, playbook: Playbook, f: Mapping[str, Any], upcoming: Technique
-) -> str:
+def _held_back(ctx: DealContext, playbook: Playbook, f: Mapping[str, Any], upcoming: Match) -> str:
     """Why nothing is sent today although ``upcoming`` will be sent later."""
     if f["closing_message_sent"] and upcoming.kind != "message":
         return "a closing message went out and is still unanswered: it gets its week"
     for technique in playbook.ordered:
-        block = blocked(technique, f, playbook, ctx.prospect)
+        block = blocked(technique, f, playbook, ctx)
         if block and technique.matching(f) is not None:
             return f"{block} ({technique.id} would fit otherwise)"
-    return why_not(upcoming, f, playbook, ctx.prospect)[1]
+    if upcoming.why is not None:  # a follow-up the next technique needs, held back today
+        block = blocked(upcoming.technique, f, playbook, ctx)
+        if block:
+            return block
+    return why_not(upcoming.technique, f, playbook, ctx)[1]
 
 
 def _next_touch_day(
@@ -498,35 +663,41 @@ def _next_touch_day(
         day = max(day, eng.last_touch + playbook.settings.min_days_between_touches * _DAY)
     if ctx.prospect.away_until is not None:
         day = max(day, ctx.prospect.away_until)
+    if ctx.deal.follow_up_on is not None and follow_up_pending(ctx, eng):
+        day = max(day, ctx.deal.follow_up_on)
     return next_working_day(day, playbook.settings)
 
 
-def _nothing_fits(ctx: DealContext, playbook: Playbook, f: Mapping[str, Any]) -> str:
+def _nothing_fits(
+    ctx: DealContext, eng: Engagement, playbook: Playbook, f: Mapping[str, Any]
+) -> str:
+    """Why the plan is to wait with nothing ahead. Never advises a touch now, except
+    the rep's own first touches when there is no touch on record at all."""
     candidates = [t for t in playbook.ordered if t.kind == "message"]
-    ranked = sorted(candidates, key=lambda t: why_not(t, f, playbook, ctx.prospect)[0])
+    ranked = sorted(candidates, key=lambda t: why_not(t, f, playbook, ctx)[0])
     gap = playbook.settings.min_days_between_touches
+    untouched = eng.attempts == 0 and eng.last_reply is None and eng.last_touch is None
     if f["away"]:
         lead = f"{ctx.prospect.name} is away until {ctx.prospect.away_until}: nothing before then"
-    elif f["attempts"] == 0 and f["stage"] == "cold":
-        lead = "Nothing to follow up yet: make your first touches (a call, an email)"
-    elif f["attempts"] == 0 and ctx.deal.agreed_next_step:
+    elif untouched:
         lead = (
-            "Nothing has gone unanswered yet: follow up on the step you agreed "
-            f"({ctx.deal.agreed_next_step.rstrip('.')})"
+            "Nothing to follow up yet: no touch is on record. Make your first touches "
+            f"(a call, an email), at least {gap} days apart, and log them; drafter plans "
+            "the follow-ups"
         )
-    elif f["attempts"] == 0:
+    elif eng.last_reply_deferred and eng.attempts == 0:
         lead = (
-            "Nothing has gone unanswered yet: make your next touch, the way they like to be reached"
+            f"Their last answer, on {eng.last_reply}, deferred (a live brush-off), and no "
+            f"playbook step fits in the next {playbook.settings.horizon_days} days"
         )
     else:
-        lead = "No playbook step fits in the coming weeks: keep your usual touches"
+        horizon = playbook.settings.horizon_days
+        lead = f"Nothing is due: no playbook step fits in the next {horizon} days"
     nearest = ranked[0]
-    if not f["away"]:
-        lead += f", at least {gap} days apart, and come back for the next step"
     return (
         f"{lead}. "
         f"Nearest playbook step: {nearest.name} ({nearest.id}), "
-        f"{why_not(nearest, f, playbook, ctx.prospect)[1]}."
+        f"{why_not(nearest, f, playbook, ctx)[1]}."
     )
 
 
@@ -549,7 +720,7 @@ def _forced_plan(
         raise InputError(
             "wait is the planner's answer, not a technique to force", key="--technique"
         )
-    picked, why = choose_channel(technique, ctx.prospect, channel, eng)
+    picked, why = choose_channel(technique, ctx, channel, eng=eng)
     send_on = earliest_allowed(technique, ctx, eng, playbook, today)
     if send_on is None:  # beyond the horizon: the earliest the spacing and absence allow
         send_on = _next_touch_day(ctx, eng, playbook, today)
@@ -561,7 +732,7 @@ def _forced_plan(
         unmet = _explain_failing(group, f) if group else "it is never chosen by conditions"
         verdict = f"The playbook would not pick it today ({unmet})."
     if send_on > today:
-        held = blocked(technique, f, playbook, ctx.prospect) or "the earliest day allowed"
+        held = blocked(technique, f, playbook, ctx) or "the earliest day allowed"
         verdict += f" Not before {send_on}: {held}."
     then = road_ahead(ctx, eng, playbook, technique, send_on, picked)
     return _plan(

@@ -106,7 +106,7 @@ def _outbound(
         if request.channel is None and planned and plan.technique == tid:
             channel = plan.channel
         else:
-            channel, _ = choose_channel(technique, ctx.prospect, request.channel)
+            channel, _ = choose_channel(technique, ctx, request.channel)
         assert channel is not None
         return Touch(date=day, channel=channel, direction=Direction.out, technique=tid), "as given"
     if planned and (request.channel is None or request.channel is plan.channel):
@@ -151,7 +151,7 @@ def forbidden(ctx: DealContext, playbook: Playbook, touch: Touch) -> str | None:
         return None  # filling in the past: the record is what happened
     f = facts(ctx, eng, touch.date, playbook.closing)
     technique = playbook.techniques[touch.technique] if touch.technique else _ORDINARY
-    problem = blocked(technique, f, playbook, ctx.prospect)
+    problem = blocked(technique, f, playbook, ctx)
     if problem is not None:
         return problem
     if make_plan(ctx, playbook, touch.date).technique == "move_on":

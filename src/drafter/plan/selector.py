@@ -642,7 +642,7 @@ def make_plan(
 
 def _held_back(ctx: DealContext, playbook: Playbook, f: Mapping[str, Any], upcoming: Match) -> str:
     """Why nothing is sent today although ``upcoming`` will be sent later."""
-    if f["closing_message_sent"] and upcoming.kind != "message":
+    if f["closing_message_sent"] and upcoming.technique.kind != "message":
         return "a closing message went out and is still unanswered: it gets its week"
     for technique in playbook.ordered:
         block = blocked(technique, f, playbook, ctx)

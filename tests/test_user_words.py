@@ -168,3 +168,16 @@ def test_sources_written_as_text_still_load(tmp_path: Path) -> None:
     settings.write_text(head + "sources:\n" + listed)
     team_book = load_playbook(team)
     assert team_book.source_title("002_0ec449f3ff175391.txt") == "Title 002"
+
+
+@pytest.mark.parametrize("example", ["rescue_call.yaml", "should_i_stay_or_go.yaml"])
+def test_log_output_has_no_internal_words(
+    example: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    path = tmp_path / example
+    shutil.copy(ROOT / "examples" / example, path)
+    result = run_cli(capsys, "log", str(path))
+    assert result.code in (0, 1, 2), result.err
+    assert _internal(result.out + result.err) == [], result.out + result.err

@@ -71,3 +71,7 @@ def redact(text: str) -> str:
     for secret in _known_secrets:
         text = text.replace(secret, "[redacted]")
     return _KEY_LIKE.sub("[redacted]", text)
+
+
+class SuiteError(DrafterError):
+    """An eval suite file (``evals/*.yaml``) or a baseline report is malformed."""

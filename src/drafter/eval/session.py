@@ -1,0 +1,135 @@
+"""One ``drafter eval`` run from options to report: settings and playbook,
+suite, baseline, cases, fingerprint, comparison. The CLI calls
+:func:`run_eval` and then writes what was asked for with :func:`write_outputs`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from drafter.errors import SuiteError
+from drafter.eval.fingerprint import fingerprint
+from drafter.eval.report import as_baseline, build_report, compare, failing_ids, read_report
+from drafter.eval.run import EvalOptions, load_and_select, run_cases
+
+ENV_CACHE_DIR = "DRAFTER_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """``$DRAFTER_CACHE_DIR``, else ``$XDG_CACHE_HOME/drafter``, else ``~/.cache/drafter``."""
+    if os.environ.get(ENV_CACHE_DIR):
+        return Path(os.environ[ENV_CACHE_DIR])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "drafter"
+
+
+def last_run_path(suite: Path) -> Path:
+    """Where the last report of this suite is kept, for ``--only-failing``."""
+    import hashlib
+
+    key = hashlib.sha256(str(suite.resolve()).encode()).hexdigest()[:12]
+    return cache_dir() / "eval" / f"last-run-{key}.json"
+
+
+def _prompts_dir(settings: Any) -> Path:
+    custom = getattr(settings, "prompts", None)
+    if isinstance(custom, Path):
+        return custom
+    from drafter.resources import data_dir
+
+    return data_dir("prompts")
+
+
+def run_eval(opts: EvalOptions, *, clock: dt.date) -> dict[str, Any]:
+    from drafter.settings import load_settings
+    from drafter.playbook import load_playbook
+
+    if opts.repeat < 1:
+        raise SuiteError("must be 1 or more", key="--repeat")
+    if opts.concurrency < 1:
+        raise SuiteError("must be 1 or more", key="--concurrency")
+    settings = load_settings(opts.config).with_overrides(playbook=opts.playbook, model=opts.model)
+    live = not opts.offline and opts.model is not None
+    if live:
+        raise SuiteError(
+            "live mode (--model) needs the LLM layer, which is not built yet: use --offline",
+            key="--model",
+        )
+    playbook = load_playbook(settings.playbook)
+    baseline = read_report(opts.baseline) if opts.baseline else None
+    failing = None
+    if opts.only_failing:
+        previous = baseline
+        if previous is None:
+            last = last_run_path(opts.suite)
+            if not last.is_file():
+                raise SuiteError(
+                    "no earlier run of this suite to take the failures from "
+                    "(run it once, or give --baseline FILE)",
+                    key="--only-failing",
+                )
+            previous = read_report(last)
+        failing = failing_ids(previous)
+    suite, cases = load_and_select(opts, playbook, failing)
+    results = run_cases(cases, opts, playbook, settings, clock)
+    model = settings.model if live else None
+    report = build_report(
+        suite=str(opts.suite),
+        mode="live" if live else "offline",
+        model=model,
+        fingerprint=fingerprint(playbook.path, _prompts_dir(settings), model),
+        results=results,
+        pass_rate_needed=suite.pass_rate,
+        ran_on=clock.isoformat(),
+        options={
+            "filter": opts.filter,
+            "only_failing": opts.only_failing,
+            "repeat": opts.repeat,
+            "today": opts.today.isoformat() if opts.today else None,
+        },
+    )
+    if baseline is not None:
+        assert opts.baseline is not None
+        report["comparison"] = compare(report, baseline, str(opts.baseline))
+    _remember(opts.suite, report)
+    return report
+
+
+def _remember(suite: Path, report: dict[str, Any]) -> None:
+    """Keep the last full run (not a filtered one) for ``--only-failing``."""
+    if report["options"]["filter"] or report["options"]["only_failing"]:
+        return
+    path = last_run_path(suite)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(as_baseline(report), ensure_ascii=False), encoding="utf-8")
+    except OSError:
+        pass  # a read-only cache only costs --only-failing its memory
+
+
+def write_outputs(
+    report: dict[str, Any],
+    *,
+    save_baseline: Path | None = None,
+    report_md: Path | None = None,
+    junit: Path | None = None,
+) -> None:
+    from drafter.eval.report import format_junit, format_markdown
+
+    outputs: list[tuple[Path | None, str]] = [
+        (save_baseline, json.dumps(as_baseline(report), indent=2, ensure_ascii=False) + "\n"),
+        (report_md, format_markdown(report)),
+        (junit, format_junit(report)),
+    ]
+    for path, text in outputs:
+        if path is None:
+            continue
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise SuiteError(exc.strerror or str(exc), path=path) from None

@@ -184,7 +184,9 @@ def _tone_ok(a: Assertion, out: Outcome) -> Raw:
 
 def _rule(a: Assertion, out: Outcome) -> Raw:
     assert out.check is not None
-    hits = [v for v in out.check.violations if v.rule == a.value or v.rule.startswith(a.value + ":")]
+    hits = [
+        v for v in out.check.violations if v.rule == a.value or v.rule.startswith(a.value + ":")
+    ]
     if not hits:
         return False, f"{a.value} does not fire"
     v = hits[0]

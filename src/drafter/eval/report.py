@@ -72,7 +72,10 @@ def case_json(result: CaseResult) -> dict[str, Any]:
         "threshold": case.threshold,
         "xfail": case.xfail,
         "today": result.today.isoformat(),
-        "forced": {"technique": case.technique, "channel": case.channel},
+        "forced": {
+            "technique": case.technique,
+            "channel": case.channel.value if case.channel else None,
+        },
         "runs": n,
         "passed_runs": sum(1 for r in runs if r.passed),
         "technique": last.technique,
@@ -152,9 +155,13 @@ def build_report(
 
 
 def as_baseline(report: dict[str, Any]) -> dict[str, Any]:
-    """The report as committed to a repository: drafts reduced to their hash."""
-    out = {k: v for k, v in report.items() if k != "comparison"}
-    out["cases"] = [{k: v for k, v in c.items() if k != "draft"} for c in report["cases"]]
+    """The report as committed to a repository: drafts reduced to their hash,
+    and no timings or run date (so an unchanged suite saves an unchanged file)."""
+    out = {k: v for k, v in report.items() if k not in ("comparison", "ran_on")}
+    out["totals"] = {k: v for k, v in report["totals"].items() if k != "seconds"}
+    out["cases"] = [
+        {k: v for k, v in c.items() if k not in ("draft", "seconds")} for c in report["cases"]
+    ]
     return out
 
 
@@ -168,7 +175,7 @@ def read_report(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise SuiteError(f"invalid JSON at line {exc.lineno}: {exc.msg}", path=shown) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise SuiteError(f"not a drafter eval report (no \"schema\": {SCHEMA!r})", path=shown)
+        raise SuiteError(f'not a drafter eval report (no "schema": {SCHEMA!r})', path=shown)
     version = data.get("version")
     if not isinstance(version, int) or version > VERSION:
         raise SuiteError(
@@ -239,7 +246,11 @@ def compare(report: dict[str, Any], baseline: dict[str, Any], name: str) -> dict
         "removed": [r["id"] for r in rows if r["change"] == "removed"],
         "text_changed": [r["id"] for r in rows if r.get("text_changed")],
         "totals": {
-            key: {"before": t0.get(key), "after": t1.get(key), "delta": _delta(t0.get(key), t1.get(key), 6)}
+            key: {
+                "before": t0.get(key),
+                "after": t1.get(key),
+                "delta": _delta(t0.get(key), t1.get(key), 6),
+            }
             for key in ("pass_rate", "score", "prompt_tokens", "cost_usd")
         },
         "cases": rows,
@@ -262,7 +273,7 @@ def _signed(x: float | int | None, fmt: str = "{:+,}") -> str:
 def _plan_cell(c: dict[str, Any]) -> str:
     if c["technique"] is None:
         return "-"
-    return c["technique"] + (f"/{c['channel']}" if c["channel"] else "")
+    return str(c["technique"]) + (f"/{c['channel']}" if c["channel"] else "")
 
 
 def _failures(c: dict[str, Any]) -> list[str]:
@@ -332,7 +343,9 @@ def comparison_lines(cmp: dict[str, Any]) -> list[str]:
         f"cost {_signed(tt['cost_usd']['delta'], '{:+.4f}')}",
     ]
     for row in cmp["cases"]:
-        if row["change"] in ("regression", "improvement", "new", "removed") or row.get("token_delta"):
+        if row["change"] in ("regression", "improvement", "new", "removed") or row.get(
+            "token_delta"
+        ):
             lines.append("  " + _row_text(row))
     return lines
 
@@ -340,9 +353,14 @@ def comparison_lines(cmp: dict[str, Any]) -> list[str]:
 def _row_text(row: dict[str, Any]) -> str:
     if row["change"] in ("new", "removed"):
         return f"{row['change']:<11} {row['id']}"
-    parts = [f"{row['change']:<11} {row['id']}: score {row['score_before']:.2f} -> {row['score_after']:.2f}"]
+    parts = [
+        f"{row['change']:<11} {row['id']}: "
+        f"score {row['score_before']:.2f} -> {row['score_after']:.2f}"
+    ]
     if row["token_delta"]:
-        parts.append(f"tokens {row['tokens_before']} -> {row['tokens_after']} ({row['token_delta']:+,})")
+        parts.append(
+            f"tokens {row['tokens_before']} -> {row['tokens_after']} ({row['token_delta']:+,})"
+        )
     if row["cost_delta"]:
         parts.append(f"cost {row['cost_delta']:+.6f}")
     return "; ".join(parts)
@@ -360,7 +378,8 @@ def format_markdown(report: dict[str, Any]) -> str:
         f"## {icon} drafter eval: {t['holding']}/{t['cases']} cases hold "
         f"({_pct(t['pass_rate'])}, needs {_pct(t['pass_rate_needed'])})",
         "",
-        f"Mode **{report['mode']}**" + (f", model `{report['model']}`" if report["model"] else "")
+        f"Mode **{report['mode']}**"
+        + (f", model `{report['model']}`" if report["model"] else "")
         + f"; fingerprint `{report['fingerprint']['id']}`.",
         "",
     ]
@@ -399,14 +418,19 @@ def format_markdown(report: dict[str, Any]) -> str:
                 )
             out.append("")
         if cmp["text_changed"]:
-            out += [f"{len(cmp['text_changed'])} drafts changed wording: "
-                    + ", ".join(f"`{i}`" for i in cmp["text_changed"][:20])
-                    + (" …" if len(cmp["text_changed"]) > 20 else ""), ""]
+            out += [
+                f"{len(cmp['text_changed'])} drafts changed wording: "
+                + ", ".join(f"`{i}`" for i in cmp["text_changed"][:20])
+                + (" …" if len(cmp["text_changed"]) > 20 else ""),
+                "",
+            ]
     bad = [c for c in report["cases"] if c["status"] != "pass"]
     if bad:
         out += ["### Cases that did not pass", ""]
         for c in bad:
-            out.append(f"- **{_MARK[c['status']]}** `{c['id']}` ({_plan_cell(c)}, score {c['score']:.2f})")
+            out.append(
+                f"- **{_MARK[c['status']]}** `{c['id']}` ({_plan_cell(c)}, score {c['score']:.2f})"
+            )
             out += [f"  - {_md(line)}" for line in _failures(c)]
         out.append("")
     out += [
@@ -453,7 +477,9 @@ def format_junit(report: dict[str, Any]) -> str:
         )
         lines = _failures(c)
         if c["status"] == "fail":
-            ET.SubElement(tc, "failure", message=lines[0] if lines else "failed").text = "\n".join(lines)
+            ET.SubElement(tc, "failure", message=lines[0] if lines else "failed").text = "\n".join(
+                lines
+            )
         elif c["status"] == "error":
             ET.SubElement(tc, "error", message=c["error"] or "error").text = "\n".join(lines)
         elif c["status"] in ("xfail", "xpass"):
@@ -462,4 +488,6 @@ def format_junit(report: dict[str, Any]) -> str:
         if notes:
             ET.SubElement(tc, "system-out").text = "skipped assertions:\n" + "\n".join(notes)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )

@@ -101,9 +101,7 @@ def grade_run(case: Case, outcome: Outcome) -> tuple[list[AssertionResult], floa
     return results, value, value + EPSILON >= case.threshold
 
 
-def run_offline_case(
-    case: Case, day: dt.date, playbook: Playbook, settings: Settings
-) -> CaseRun:
+def run_offline_case(case: Case, day: dt.date, playbook: Playbook, settings: Settings) -> CaseRun:
     from drafter.draft.pipeline import draft_deal
 
     started = time.perf_counter()

@@ -45,8 +45,8 @@ def _prompts_dir(settings: Any) -> Path:
 
 
 def run_eval(opts: EvalOptions, *, clock: dt.date) -> dict[str, Any]:
-    from drafter.settings import load_settings
     from drafter.playbook import load_playbook
+    from drafter.settings import load_settings
 
     if opts.repeat < 1:
         raise SuiteError("must be 1 or more", key="--repeat")

@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from drafter.context import Channel, DealContext, Day
+from drafter.context import Channel, Day, DealContext
 from drafter.errors import DrafterError, SuiteError
 from drafter.loading import describe_validation_error, read_data, short
 
@@ -361,7 +361,7 @@ class Known:
     """What assertions may name: the playbook's techniques and the rule ids."""
 
     techniques: frozenset[str]
-    rule_known: Any  # Callable[[str], bool]
+    rule_known: Callable[[str], bool]
 
     def problem(self, a: Assertion) -> str | None:
         if a.base in ("technique", "then"):
@@ -411,7 +411,9 @@ def load_suite(path: Path, known: Known) -> Suite:
             case = _build_case(raw, index, file, shown, suite_file.defaults, known)
             if case.id in seen:
                 raise SuiteError(
-                    f"duplicate case id (also in {seen[case.id]})", path=shown, key=f"case {case.id!r}"
+                    f"duplicate case id (also in {seen[case.id]})",
+                    path=shown,
+                    key=f"case {case.id!r}",
                 )
             seen[case.id] = shown
             cases.append(case)
@@ -423,7 +425,9 @@ def load_suite(path: Path, known: Known) -> Suite:
     )
 
 
-def select_cases(cases: tuple[Case, ...], pattern: str | None, ids: frozenset[str] | None) -> tuple[Case, ...]:
+def select_cases(
+    cases: tuple[Case, ...], pattern: str | None, ids: frozenset[str] | None
+) -> tuple[Case, ...]:
     """Cases whose id, description or a tag matches ``pattern`` (a regex), and
     whose id is in ``ids`` when given."""
     out = list(cases)
@@ -435,7 +439,9 @@ def select_cases(cases: tuple[Case, ...], pattern: str | None, ids: frozenset[st
         out = [
             c
             for c in out
-            if rx.search(c.id) or rx.search(c.description or "") or any(rx.search(t) for t in c.tags)
+            if rx.search(c.id)
+            or rx.search(c.description or "")
+            or any(rx.search(t) for t in c.tags)
         ]
     if ids is not None:
         out = [c for c in out if c.id in ids]

@@ -43,12 +43,12 @@ def outcome(
     **extra: Any,
 ) -> Outcome:
     from drafter.context import Channel, Sender
+    from drafter.runtime import build_runtime
 
     result = draft_deal(
         ctx,
-        playbook,
+        build_runtime(Settings(), playbook, offline=True),
         ctx.today or dt.date(2026, 11, 23),
-        Settings(),
         channel=Channel(channel) if channel else None,
     )
     return Outcome(

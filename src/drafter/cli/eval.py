@@ -63,6 +63,9 @@ def eval_command(
     today: TodayOpt = None,
     config: ConfigOpt = None,
     playbook: PlaybookOpt = None,
+    prompts: Annotated[
+        Path | None, typer.Option("--prompts", help="Your own copy of the prompts folder.")
+    ] = None,
 ) -> None:
     """Run the eval suite: every case planned, drafted, checked and graded.
 
@@ -89,6 +92,7 @@ def eval_command(
         today=parse_day(today, "--today"),
         config=config,
         playbook=playbook,
+        prompts=prompts,
     )
     report = run_eval(options, clock=dt.date.today())
     write_outputs(report, save_baseline=save_baseline, report_md=report_md, junit=junit)

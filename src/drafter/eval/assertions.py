@@ -18,6 +18,7 @@ from drafter.check.checker import CheckReport
 from drafter.context import DealContext, Sender
 from drafter.draft.pipeline import Draft
 from drafter.eval.suite import MENTIONABLE, Assertion, AssertionSpec, Window
+from drafter.loading import short
 from drafter.plan.models import Plan
 
 
@@ -139,8 +140,8 @@ def text_of(draft: Draft, where: str) -> str:
 
 
 def _found(text: str, start: int, end: int) -> str:
-    lo = max(0, start - 20)
-    return f"found at {start}: ...{text[lo : end + 20]!s}...".replace("\n", " ")
+    lo, hi = max(0, start - 20), min(end, start + 60) + 20
+    return f"found at {start}: ...{text[lo:hi]}...".replace("\n", " ")
 
 
 def _contains(a: Assertion, out: Outcome) -> Raw:
@@ -242,9 +243,9 @@ def _mentions(a: Assertion, out: Outcome) -> Raw:
     for value in values:
         for needle in _needles(a.value, value):
             if needle in (digits if a.value.endswith("phone") else haystack):
-                return True, f"mentions {value!r}"
-    shown = values[0] if len(values) == 1 else f"any of {values!r}"
-    return False, f"does not mention {shown!r}"
+                return True, f"mentions {short(value)}"
+    shown = short(values[0]) if len(values) == 1 else "any of " + ", ".join(map(short, values))
+    return False, f"does not mention {shown}"
 
 
 def _max_prompt_tokens(a: Assertion, out: Outcome) -> Raw:

@@ -160,9 +160,17 @@ def as_baseline(report: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in report.items() if k not in ("comparison", "ran_on")}
     out["totals"] = {k: v for k, v in report["totals"].items() if k != "seconds"}
     out["cases"] = [
-        {k: v for k, v in c.items() if k not in ("draft", "seconds")} for c in report["cases"]
+        {k: v for k, v in c.items() if k not in ("draft", "seconds")}
+        | {"assertions": [_brief(a) for a in c["assertions"]]}
+        for c in report["cases"]
     ]
     return out
+
+
+def _brief(row: dict[str, Any]) -> dict[str, Any]:
+    """An assertion as a baseline keeps it: what it was and whether it passed."""
+    keep = ("type", "label", "weight", "passed", "skipped", "from_defaults")
+    return {k: row[k] for k in keep if k in row}
 
 
 def read_report(path: Path) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from drafter.errors import DrafterError, SuiteError
 from drafter.eval.assertions import AssertionResult, Outcome, grade, score
 from drafter.eval.suite import Case, Known, Suite, load_suite, select_cases
 from drafter.playbook import Playbook
-from drafter.settings import Settings
+from drafter.runtime import Runtime
 
 EPSILON = 1e-9
 
@@ -36,6 +36,7 @@ class EvalOptions:
     today: dt.date | None = None
     config: Path | None = None
     playbook: Path | None = None
+    prompts: Path | None = None
 
 
 @dataclass
@@ -101,17 +102,15 @@ def grade_run(case: Case, outcome: Outcome) -> tuple[list[AssertionResult], floa
     return results, value, value + EPSILON >= case.threshold
 
 
-def run_offline_case(case: Case, day: dt.date, playbook: Playbook, settings: Settings) -> CaseRun:
-    from drafter.draft.pipeline import draft_deal
+def run_offline_case(case: Case, day: dt.date, runtime: Runtime) -> CaseRun:
+    from drafter.draft.pipeline import draft_deal, resolve_sender
 
     started = time.perf_counter()
     try:
-        result = draft_deal(
-            case.ctx, playbook, day, settings, technique=case.technique, channel=case.channel
-        )
+        result = draft_deal(case.ctx, runtime, day, technique=case.technique, channel=case.channel)
     except DrafterError as exc:
         return CaseRun([], 0.0, False, error=str(exc), seconds=time.perf_counter() - started)
-    sender = case.ctx.sender.merged_over(settings.sender)
+    sender = resolve_sender(case.ctx, runtime, None)
     outcome = Outcome(
         ctx=case.ctx, sender=sender, plan=result.plan, draft=result.draft, check=result.check
     )
@@ -153,8 +152,7 @@ def load_and_select(
 def run_cases(
     cases: tuple[Case, ...],
     opts: EvalOptions,
-    playbook: Playbook,
-    settings: Settings,
+    runtime: Runtime,
     clock: dt.date,
 ) -> list[CaseResult]:
     days = [case_day(c, opts.today, clock) for c in cases]  # all checked before any runs
@@ -162,6 +160,6 @@ def run_cases(
     for case, day in zip(cases, days, strict=True):
         result = CaseResult(case, day)
         for _ in range(opts.repeat):
-            result.runs.append(run_offline_case(case, day, playbook, settings))
+            result.runs.append(run_offline_case(case, day, runtime))
         results.append(result)
     return results

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,43 +15,29 @@ from drafter.eval.fingerprint import fingerprint
 from drafter.eval.report import as_baseline, build_report, compare, failing_ids, read_report
 from drafter.eval.run import EvalOptions, load_and_select, run_cases
 
-ENV_CACHE_DIR = "DRAFTER_CACHE_DIR"
-
-
-def cache_dir() -> Path:
-    """``$DRAFTER_CACHE_DIR``, else ``$XDG_CACHE_HOME/drafter``, else ``~/.cache/drafter``."""
-    if os.environ.get(ENV_CACHE_DIR):
-        return Path(os.environ[ENV_CACHE_DIR])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "drafter"
-
 
 def last_run_path(suite: Path) -> Path:
-    """Where the last report of this suite is kept, for ``--only-failing``."""
+    """Where the last report of this suite is kept (in drafter's cache folder,
+    ``$DRAFTER_CACHE_DIR`` or the platform's), for ``--only-failing``."""
     import hashlib
 
+    from drafter.draft.llm.cache import default_cache_dir
+
     key = hashlib.sha256(str(suite.resolve()).encode()).hexdigest()[:12]
-    return cache_dir() / "eval" / f"last-run-{key}.json"
-
-
-def _prompts_dir(settings: Any) -> Path:
-    custom = getattr(settings, "prompts", None)
-    if isinstance(custom, Path):
-        return custom
-    from drafter.resources import data_dir
-
-    return data_dir("prompts")
+    return default_cache_dir() / "eval" / f"last-run-{key}.json"
 
 
 def run_eval(opts: EvalOptions, *, clock: dt.date) -> dict[str, Any]:
     from drafter.playbook import load_playbook
+    from drafter.runtime import build_runtime
     from drafter.settings import load_settings
 
     if opts.repeat < 1:
         raise SuiteError("must be 1 or more", key="--repeat")
     if opts.concurrency < 1:
         raise SuiteError("must be 1 or more", key="--concurrency")
-    settings = load_settings(opts.config).with_overrides(playbook=opts.playbook, model=opts.model)
+    settings = load_settings(opts.config).with_overrides(playbook=opts.playbook)
+    settings = settings.with_llm(model=opts.model, prompts=opts.prompts)
     live = not opts.offline and opts.model is not None
     if live:
         raise SuiteError(
@@ -75,13 +60,14 @@ def run_eval(opts: EvalOptions, *, clock: dt.date) -> dict[str, Any]:
             previous = read_report(last)
         failing = failing_ids(previous)
     suite, cases = load_and_select(opts, playbook, failing)
-    results = run_cases(cases, opts, playbook, settings, clock)
-    model = settings.model if live else None
+    runtime = build_runtime(settings, playbook, offline=not live)
+    results = run_cases(cases, opts, runtime, clock)
+    model = settings.model_name if live else None
     report = build_report(
         suite=str(opts.suite),
         mode="live" if live else "offline",
         model=model,
-        fingerprint=fingerprint(playbook.path, _prompts_dir(settings), model),
+        fingerprint=fingerprint(playbook.path, runtime.prompts_dir, model),
         results=results,
         pass_rate_needed=suite.pass_rate,
         ran_on=clock.isoformat(),

@@ -310,3 +310,21 @@ def test_a_final_approach_names_the_proposal_and_the_letter_its_year(playbook: P
         )
         assert "our next step, to book a demo with your team," in body
     assert "Monday 23 November 2026" in body
+
+
+def test_a_crm_summary_keeps_spacing_from_earlier_touches_around_a_missed_day(
+    playbook: Playbook,
+) -> None:
+    """Summary form: the call at the appointment time is not spaced from, but the
+    email the day before still is (spacing 1 lets the email go the same day)."""
+    summary = {
+        "attempts": 2,
+        "channels_tried": ["email", "call"],
+        "first_attempt": "2026-11-18",
+        "last_attempt": "2026-11-19",
+        "last_reply": "2026-11-10",
+    }
+    ctx = make_context(history=summary, deal={"missed_appointment": "2026-11-19"})
+    plan = make_plan(ctx, playbook, dt.date(2026, 11, 19))
+    assert (plan.technique, plan.send_on) == ("missed_appointment", dt.date(2026, 11, 19))
+    assert plan.facts["days_since_last_touch"] == 1

@@ -137,7 +137,9 @@ def _summarise(ctx: DealContext) -> Engagement:
             ),
             last_touch=history.last_attempt,
             attempt_channels=None,
-            touch_days=tuple(d for d in (history.last_attempt,) if d is not None),
+            touch_days=tuple(
+                d for d in dict.fromkeys((history.first_attempt, history.last_attempt)) if d
+            ),
             last_reply_deferred=history.last_reply_outcome is Outcome.deferred,
         )
     answers = [t for t in history if t.direction is Direction.in_]

@@ -221,6 +221,7 @@ class Move(_Data):
     channels: list[Channel] = Field(default_factory=list)  # empty: every channel
     patterns: Patterns = Field(default_factory=list)  # case-insensitive regexes
     level: Literal["error", "warning", "suggestion"] = "error"
+    subject: bool = False  # about the subject line: checked only when a subject is given
 
     def applies_to(self, channel: Channel | None) -> bool:
         return not self.channels or channel is None or channel in self.channels

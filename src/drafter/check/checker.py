@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -31,6 +31,9 @@ from drafter.check.rules import (
     load_rules,
 )
 from drafter.context import Channel, parse_channel
+
+if TYPE_CHECKING:
+    from drafter.check.semantic import SemanticLayer
 from drafter.errors import InputError
 from drafter.loading import short
 from drafter.playbook import require_technique
@@ -78,16 +81,64 @@ class CheckReport(_Report):
         return sum(1 for v in self.violations if v.severity == severity)
 
 
-def _validate(rules: RuleSet, technique: str | None, settings: CheckSettings) -> None:
+def _validate(
+    rules: RuleSet, technique: str | None, settings: CheckSettings, layer: SemanticLayer | None
+) -> None:
     if technique is not None:
         require_technique(technique, rules.techniques, key="technique")
     for rule_id in settings.disable:
-        if not rules.knows(rule_id):
+        if not rules.knows(rule_id) and not _semantic_id(rule_id, layer):
             import difflib
 
             close = difflib.get_close_matches(rule_id, sorted(rules.ids), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise InputError(f"unknown rule id {short(rule_id)}{hint}", key="check.disable")
+
+
+def _semantic_id(rule_id: str, layer: SemanticLayer | None) -> bool:
+    """``semantic`` or ``semantic:<category>``: a valid id to disable even when
+    the layer is off (``--rules-only``) and so not loaded."""
+    if layer is not None:
+        return layer.knows(rule_id)
+    return rule_id == "semantic" or rule_id.startswith("semantic:")
+
+
+def _semantic_layer(rules: RuleSet) -> SemanticLayer | None:
+    from drafter.check.semantic import load_semantic
+
+    playbook_dir = rules.path.parent
+    if not (playbook_dir / "exemplars").is_dir():
+        return None
+    return load_semantic(playbook_dir)
+
+
+def _semantic_findings(
+    layer: SemanticLayer,
+    prepared: dict[Part, Prepared],
+    technique: str | None,
+    shown: list[tuple[Rule, Finding]],
+    settings: CheckSettings,
+    floor: int,
+) -> list[tuple[Rule, Finding]]:
+    """The layer's findings that no rule already covers at least as severely."""
+    from drafter.check.semantic import semantic_rule
+
+    out: list[tuple[Rule, Finding]] = []
+    for part, t in prepared.items():
+        for hit in layer.find(t.text, technique):
+            rule = semantic_rule(hit.category, hit.level)
+            if LEVEL_RANK[rule.level] < floor or _disabled(rule.id, settings.disable):
+                continue
+            covered = any(
+                f.part == part
+                and f.start < hit.end
+                and hit.start < f.end
+                and LEVEL_RANK[r.level] >= LEVEL_RANK[hit.level]
+                for r, f in shown
+            )
+            if not covered:
+                out.append((rule, Finding(part, hit.start, hit.end, hit.message, hit.suggestion)))
+    return out
 
 
 def _disabled(rule_id: str, disable: Iterable[str]) -> bool:
@@ -151,6 +202,8 @@ def check_message(
     subject: str | None = None,
     rules: RuleSet | None = None,
     settings: CheckSettings | None = None,
+    semantic: bool = True,
+    moves_as_advice: bool = False,
 ) -> CheckReport:
     """Check one message against the tone rules.
 
@@ -162,11 +215,21 @@ def check_message(
     rules), allow phrases that are then never flagged, and hide levels below
     ``min_level``. Raises :class:`drafter.errors.InputError` for an unknown
     channel, technique or disabled rule id.
+
+    With ``semantic`` (the default) the semantic layer
+    (:mod:`drafter.check.semantic`) also flags sentences that read like a known
+    bad follow-up (rule ids ``semantic:<category>``), except where a rule
+    already flags that passage at least as severely; a playbook without an
+    ``exemplars/`` folder has no semantic layer. ``moves_as_advice`` is for a
+    message the rep wrote: a missing required move is then at most a warning
+    (drafter's own drafts keep the move's level, which drives the repair).
+    A move about the subject line is checked only when a subject is given.
     """
     ruleset = rules if rules is not None else load_rules()
     settings = settings if settings is not None else _DEFAULT_SETTINGS
     channel = parse_channel(channel, key="channel")
-    _validate(ruleset, technique, settings)
+    layer = _semantic_layer(ruleset) if semantic else None
+    _validate(ruleset, technique, settings, layer)
 
     originals: dict[Part, str] = {"body": body}
     if subject:
@@ -180,8 +243,12 @@ def check_message(
     found = _findings(ruleset.select(channel, technique), prepared, wpm)
     searched = tuple(prepared.values())
     for move, matcher in ruleset.moves(technique, channel):
+        if move.subject_only and not subject:
+            continue
         missing = matcher.missing(searched)
         if missing is not None:
+            if moves_as_advice and move.level == "error":
+                move = move.model_copy(update={"level": "warning"})
             found.append((move, missing))
 
     floor = LEVEL_RANK[settings.min_level]
@@ -193,6 +260,8 @@ def check_message(
         and not _disabled(rule.id, settings.disable)
         and not (allow[f.part] and _is_allowed(f, allow[f.part]))
     ]
+    if layer is not None:
+        shown += _semantic_findings(layer, prepared, technique, shown, settings, floor)
     violations = [_violation(rule, f, originals[f.part]) for rule, f in _outermost(shown)]
     violations.sort(key=lambda v: (v.field != "subject", v.start, -LEVEL_RANK[v.severity]))
     stats = prepared["body"].stats

@@ -543,6 +543,7 @@ class MoveRule(Rule):
     id: str  # move:<technique>:<move>
     type: Literal["move"]
     patterns: Patterns
+    subject_only: bool = False  # a move about the subject line: checked only with a subject
 
     def compile(self) -> MoveMatcher:
         return MoveMatcher(self)
@@ -708,6 +709,7 @@ def _move_rules(playbook_dir: Path | None) -> dict[str, list[MoveRule]]:
                 channels=move.channels,
                 techniques=[technique.id],
                 patterns=move.patterns,
+                subject_only=move.subject,
             )
             for move in technique.moves
         ]

@@ -1,0 +1,132 @@
+"""How well does ``drafter check`` judge real follow-ups it was not written from?
+
+Runs the checker over tests/data/tone_corpus.yaml (real messages and phrases
+from public sources, labelled by what each source says about them) and prints,
+for the tuning part and the held-out part separately:
+
+- recall on bad-clear: share of ``bad-clear`` records given at least one error;
+- recall on all bad: share of ``bad-clear`` and ``bad-medium`` records given at
+  least one error or warning;
+- good given an error: share of ``good`` records given at least one error
+  (a false alarm).
+
+Each record is checked as a rep's own message would be (``drafter check``):
+with its channel, its technique where it has one, as the subject line when it
+is one. The technique's required moves are switched off (``--disable move``):
+the records are mostly single sentences, and a sentence cannot make every move
+of a whole message; moves are judged on whole messages by the other tests.
+Suggestions (readability, plain words) never count.
+
+    .venv/bin/python benchmarks/eval_tone.py [--rules-only] [--part tune|heldout]
+        [--misses] [--false-alarms]
+
+Shape rules, exemplars and thresholds on the tuning part only; read the
+held-out figures, do not tune on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "tone_corpus.yaml"
+
+
+@dataclass
+class Tally:
+    clear: int = 0
+    clear_hit: int = 0
+    bad: int = 0
+    bad_hit: int = 0
+    good: int = 0
+    good_error: int = 0
+    misses: list[str] = field(default_factory=list)
+    alarms: list[str] = field(default_factory=list)
+
+
+def load_corpus(path: Path = CORPUS) -> list[dict[str, Any]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    part = {s["id"]: s["part"] for s in data["sources"]}
+    return [{**m, "part": part[m["source"]]} for m in data["messages"]]
+
+
+def judge(record: dict[str, Any], *, rules_only: bool) -> tuple[bool, bool, list[str]]:
+    """(any error, any error or warning, the rule ids) for one record."""
+    from drafter.check.checker import check_message
+    from drafter.context import Channel
+    from drafter.settings import CheckSettings
+
+    is_subject = record.get("field") == "subject"
+    report = check_message(
+        "" if is_subject else record["text"],
+        subject=record["text"] if is_subject else None,
+        channel=Channel(record["channel"]),
+        technique=record.get("technique"),
+        settings=CheckSettings(disable=["move"], min_level="warning"),
+        semantic=not rules_only,
+    )
+    levels = {v.severity for v in report.violations}
+    return "error" in levels, bool(levels), [f"{v.severity}:{v.rule}" for v in report.violations]
+
+
+def tally(records: list[dict[str, Any]], *, rules_only: bool) -> Tally:
+    t = Tally()
+    for r in records:
+        error, flagged, ids = judge(r, rules_only=rules_only)
+        line = f"{r['id']} [{r['label']}/{r['category']}] {r['text']!r} -> {', '.join(ids) or '-'}"
+        if r["label"] == "good":
+            t.good += 1
+            t.good_error += error
+            if error:
+                t.alarms.append(line)
+            continue
+        t.bad += 1
+        t.bad_hit += flagged
+        if r["label"] == "bad-clear":
+            t.clear += 1
+            t.clear_hit += error
+            if not error:
+                t.misses.append(line)
+        elif not flagged:
+            t.misses.append(line)
+    return t
+
+
+def pct(n: int, d: int) -> str:
+    return f"{100 * n / d:5.1f}% ({n} of {d})" if d else "  n/a"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rules-only", action="store_true", help="without the semantic layer")
+    ap.add_argument("--part", choices=("tune", "heldout"), help="only this part")
+    ap.add_argument("--misses", action="store_true", help="list bad records not caught")
+    ap.add_argument("--false-alarms", action="store_true", help="list good records given an error")
+    args = ap.parse_args(argv)
+    records = load_corpus()
+    layers = "rules only" if args.rules_only else "rules + semantic layer"
+    print(f"tone corpus, {datetime.date.today().isoformat()}, {layers}")
+    for part in ("tune", "heldout"):
+        if args.part and part != args.part:
+            continue
+        t = tally([r for r in records if r["part"] == part], rules_only=args.rules_only)
+        print(f"\n{part}: {t.clear + 0} bad-clear, {t.bad} bad, {t.good} good")
+        print(f"  recall on bad-clear (error):           {pct(t.clear_hit, t.clear)}")
+        print(f"  recall on all bad (error or warning):  {pct(t.bad_hit, t.bad)}")
+        print(f"  good given an error:                   {pct(t.good_error, t.good)}")
+        if args.misses:
+            print("  misses:", *t.misses, sep="\n    ")
+        if args.false_alarms:
+            print("  false alarms:", *t.alarms, sep="\n    ")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

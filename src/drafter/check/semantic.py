@@ -1,0 +1,347 @@
+"""The semantic layer: sentences that read like a known bad follow-up.
+
+The rules (:mod:`drafter.check.rules`) catch exact wordings. This layer catches
+the same habits in words nobody listed: each sentence of the message is embedded
+with a small static embedding model, and compared with the exemplar banks in
+``<playbook>/exemplars/*.yaml`` (one file per category of bad follow-up, plus
+``good.yaml``, sentences a careful rep would send). A sentence is flagged with a
+category when its nearest bad exemplar of that category is close enough (the
+bank's ``warning_at``/``error_at`` cosine similarity) and closer, by the bank's
+``margin``, than its nearest good exemplar. The finding names the category, the
+sentence's span, and the nearest known example as the explanation.
+
+The model is WordLlama's ``l2_supercat`` at 256 dimensions: a table of token
+embeddings (32,000 x 256, float16, 16 MB) and its tokenizer, both shipped
+inside the ``wordllama`` wheel. A sentence's vector is the mean of its tokens'
+vectors, normalised. It is loaded here from the packaged files with numpy and
+``tokenizers`` only: ``wordllama`` itself is never imported (its loader looks
+for the tokenizer in the wrong folder, then tries to download it, and its import
+alone costs 0.7 s), so nothing is ever fetched from the network.
+
+Banks are technique-aware: a bank may name techniques it does not apply to
+(``not_for``), so the rescue call may admit confusion and the final approach may
+say it is the last message.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import re
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from drafter.check.rules import Rule
+from drafter.errors import PlaybookError
+from drafter.loading import read_data, validate
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    from tokenizers import Tokenizer
+
+    Matrix = npt.NDArray[np.float32]
+
+Level = Literal["error", "warning"]
+
+WEIGHTS = "weights/l2_supercat_256.safetensors"
+TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
+
+# Sentences end at . ! ? (or a run of them, or an ellipsis) before a space or the
+# end, and at line breaks; a long sentence is also tried clause by clause.
+_SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|$)", re.M)
+_CLAUSE = re.compile(r"[^,;:—–]+")
+_WORD = re.compile(r"[A-Za-z0-9']+")
+_LONG = 14  # words: a sentence this long is also tried clause by clause
+
+
+class ModelMissingError(PlaybookError):
+    """The packaged embedding files cannot be found."""
+
+
+# ---------------------------------------------------------------------------
+# The embedding model.
+
+
+def package_files() -> tuple[Path, Path]:
+    """The weights and tokenizer files inside the installed ``wordllama``
+    package, found without importing it."""
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or spec.origin is None:
+        raise ModelMissingError(
+            "the semantic layer needs the wordllama package (pip install wordllama), "
+            "or use --rules-only"
+        )
+    root = Path(spec.origin).parent
+    weights, tokenizer = root / WEIGHTS, root / TOKENIZER
+    for path in (weights, tokenizer):
+        if not path.is_file():
+            raise ModelMissingError(
+                "the wordllama package has no packaged model file; use --rules-only",
+                path=path,
+            )
+    return weights, tokenizer
+
+
+def read_safetensors(path: Path, name: str = "embedding.weight") -> Matrix:
+    """One tensor of a ``.safetensors`` file as float32, read with numpy alone:
+    an 8-byte little-endian header length, a JSON header, then the raw data."""
+    import numpy as np
+
+    dtypes = {"F16": np.float16, "F32": np.float32}
+    with path.open("rb") as f:
+        (size,) = struct.unpack("<Q", f.read(8))
+        header: dict[str, Any] = json.loads(f.read(size))
+        entry = header[name]
+        begin, end = entry["data_offsets"]
+        f.seek(8 + size + begin)
+        raw = f.read(end - begin)
+    array = np.frombuffer(raw, dtype=dtypes[entry["dtype"]]).reshape(entry["shape"])
+    return array.astype(np.float32)
+
+
+class Embedder:
+    """Mean-pooled, normalised token embeddings (WordLlama's ``embed(norm=True)``)."""
+
+    def __init__(self, table: Matrix, tokenizer: Tokenizer) -> None:
+        self.table = table
+        self.tokenizer = tokenizer
+
+    @classmethod
+    def load(cls) -> Embedder:
+        from tokenizers import Tokenizer
+
+        weights, tokenizer_file = package_files()
+        tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        return cls(read_safetensors(weights), tokenizer)
+
+    def embed(self, texts: Sequence[str]) -> Matrix:
+        import numpy as np
+
+        out = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        limit = self.table.shape[0] - 1
+        for i, enc in enumerate(encodings):
+            if enc.ids:
+                ids = np.clip(np.asarray(enc.ids, dtype=np.int64), 0, limit)
+                out[i] = self.table[ids].mean(axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
+        return out
+
+
+@functools.cache
+def load_embedder() -> Embedder:
+    return Embedder.load()
+
+
+# ---------------------------------------------------------------------------
+# The rule a finding is reported under.
+
+
+class SemanticRule(Rule):
+    """The rule behind a semantic finding (not written in rule files)."""
+
+    id: str  # semantic:<category>
+    type: Literal["semantic"]
+
+
+@functools.cache
+def semantic_rule(category: str, level: Level) -> SemanticRule:
+    return SemanticRule(
+        id=f"semantic:{category}",
+        type="semantic",
+        level=level,
+        message="Reads like a known bad follow-up.",
+        rationale=f"semantic layer, exemplars/{category}.yaml",
+    )
+
+
+# ---------------------------------------------------------------------------
+# The exemplar banks.
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bank(_Data):
+    """One ``exemplars/<category>.yaml`` file."""
+
+    category: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["bad", "good"] = "bad"
+    level: Level = "error"  # the most a finding of this bank can be
+    reads_like: str = ""  # "an empty follow-up": the message says "reads like <this>"
+    suggestion: str | None = None
+    warning_at: float = Field(default=0.8, gt=0, le=1)
+    error_at: float = Field(default=0.9, gt=0, le=1)
+    margin: float = Field(default=0.02, ge=0, le=1)
+    not_for: list[str] = Field(default_factory=list)  # techniques it does not apply to
+    source: str | None = None
+    examples: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> Bank:
+        if self.kind == "bad" and not self.reads_like:
+            raise ValueError("a bad bank needs reads_like")
+        if self.error_at < self.warning_at:
+            raise ValueError("error_at must not be below warning_at")
+        return self
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A sentence that reads like a bad exemplar."""
+
+    category: str
+    level: Level
+    start: int
+    end: int
+    score: float
+    nearest: str
+    message: str
+    suggestion: str | None
+
+
+def _units(text: str) -> list[tuple[int, int]]:
+    """Sentence spans, and for long sentences their clauses too (stripped)."""
+    spans: list[tuple[int, int]] = []
+
+    def add(start: int, end: int) -> None:
+        piece = text[start:end]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece) - len(piece.rstrip())
+        if len(_WORD.findall(piece)) >= 2:
+            spans.append((start + lead, end - trail))
+
+    for m in _SENTENCE.finditer(text):
+        add(m.start(), m.end())
+        if len(_WORD.findall(m.group())) >= _LONG:
+            for c in _CLAUSE.finditer(m.group()):
+                if c.end() - c.start() < m.end() - m.start():
+                    add(m.start() + c.start(), m.start() + c.end())
+    return spans
+
+
+class SemanticLayer:
+    """The banks of one playbook, embedded once."""
+
+    def __init__(self, path: Path, banks: Sequence[Bank], embedder: Embedder) -> None:
+        import numpy as np
+
+        self.path = path
+        self.embedder = embedder
+        self.bad = tuple(b for b in banks if b.kind == "bad")
+        self.categories = frozenset(b.category for b in self.bad)
+        good = [e for b in banks if b.kind == "good" for e in b.examples]
+        self._good: Matrix = (
+            embedder.embed(good) if good else np.zeros((0, embedder.table.shape[1]), np.float32)
+        )
+        texts = [e for b in self.bad for e in b.examples]
+        self._owner = np.asarray(
+            [i for i, b in enumerate(self.bad) for _ in b.examples], dtype=np.int64
+        )
+        self._texts = texts
+        self._bad: Matrix = embedder.embed(texts)
+
+    def knows(self, rule_id: str) -> bool:
+        parts = rule_id.split(":")
+        return parts[0] == "semantic" and (
+            len(parts) == 1 or (len(parts) == 2 and parts[1] in self.categories)
+        )
+
+    def find(self, text: str, technique: str | None = None) -> list[Hit]:
+        """The sentences of ``text`` that read like a bad exemplar, at most one
+        finding per sentence (its best category; a clause's hit stands for its
+        sentence)."""
+        import numpy as np
+
+        spans = _units(text)
+        if not spans or not self.bad:
+            return []
+        vectors = self.embedder.embed([text[s:e] for s, e in spans])
+        sims = vectors @ self._bad.T  # (units, exemplars)
+        good = (vectors @ self._good.T).max(axis=1) if len(self._good) else np.zeros(len(spans))
+        hits: list[Hit] = []
+        for u, (start, end) in enumerate(spans):
+            best: Hit | None = None
+            for b_index, bank in enumerate(self.bad):
+                if technique is not None and technique in bank.not_for:
+                    continue
+                cols = np.flatnonzero(self._owner == b_index)
+                j = int(cols[np.argmax(sims[u, cols])])
+                score = float(sims[u, j])
+                if score < bank.warning_at or score - float(good[u]) < bank.margin:
+                    continue
+                if best is not None and score <= best.score:
+                    continue
+                level: Level = (
+                    "error" if bank.level == "error" and score >= bank.error_at else "warning"
+                )
+                nearest = self._texts[j]
+                best = Hit(
+                    category=bank.category,
+                    level=level,
+                    start=start,
+                    end=end,
+                    score=score,
+                    nearest=nearest,
+                    message=f"Reads like {bank.reads_like}, like: “{nearest}”",
+                    suggestion=bank.suggestion,
+                )
+            if best is not None:
+                hits.append(best)
+        return _one_per_sentence(hits)
+
+
+def _one_per_sentence(hits: list[Hit]) -> list[Hit]:
+    """Keep the strongest of overlapping hits (a sentence and its clauses)."""
+    rank = {"error": 1, "warning": 0}
+    kept: list[Hit] = []
+    for h in sorted(hits, key=lambda h: (-rank[h.level], -h.score)):
+        if not any(h.start < k.end and k.start < h.end for k in kept):
+            kept.append(h)
+    return sorted(kept, key=lambda h: h.start)
+
+
+def _read_banks(folder: Path) -> list[Bank]:
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise PlaybookError("no exemplar files (*.yaml) found", path=folder)
+    banks: list[Bank] = []
+    seen: dict[str, Path] = {}
+    for file in files:
+        bank = validate(Bank, read_data(file, error=PlaybookError), path=file, error=PlaybookError)
+        if bank.category in seen:
+            raise PlaybookError(
+                f"duplicate category {bank.category!r} (also in {seen[bank.category].name})",
+                path=file,
+                key="category",
+            )
+        seen[bank.category] = file
+        banks.append(bank)
+    return banks
+
+
+@functools.cache
+def _load_semantic(playbook_dir: Path | None) -> SemanticLayer:
+    from drafter.playbook import default_playbook_dir
+
+    folder = (playbook_dir or default_playbook_dir()) / "exemplars"
+    banks = _read_banks(folder)
+    return SemanticLayer(folder, banks, load_embedder())
+
+
+def load_semantic(playbook_dir: Path | None = None) -> SemanticLayer:
+    """The exemplar banks of a playbook folder (default: the built-in one),
+    embedded once. Raises :class:`drafter.errors.PlaybookError` naming the file
+    and key on a malformed bank, or when the packaged model is missing."""
+    return _load_semantic(playbook_dir.resolve() if playbook_dir is not None else None)

@@ -8,8 +8,9 @@ itself. The rules' own verdict is added (rules only, moves off). Then a grid of
 (warning_at, error_at, margin), the same for every bank, is searched for the
 best recall (bad-clear given an error, plus all bad given a warning or error)
 with no good record given an error and at most one in five given a warning
-(a warning is advice, but a layer that warns on every message is not read). It prints the best settings; copy them into
-playbook/exemplars/*.yaml by hand. The held-out part is never read.
+(a warning is advice, but a layer that warns on every message is not read).
+It prints the best settings; copy them into playbook/exemplars/*.yaml by hand.
+The held-out part is never read.
 
     .venv/bin/python benchmarks/calibrate_semantic.py
 """
@@ -23,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_tone import judge, load_corpus  # noqa: E402
+from eval_tone import judge, load_corpus
 
 
 def scores(layer: Any, record: dict[str, Any], near: float) -> list[tuple[str, str, float, float]]:
@@ -55,12 +56,35 @@ def scores(layer: Any, record: dict[str, Any], near: float) -> list[tuple[str, s
     return out
 
 
+def project_sets() -> list[dict[str, Any]]:
+    """The project's own labelled messages (tests/data/tone_labelled.yaml and
+    tone_review.yaml: written here, never part of the corpus), as more tuning
+    data: a bad one is clear (it must get an error), a good one must not."""
+    import yaml
+
+    out = []
+    for name in ("tone_labelled.yaml", "tone_review.yaml"):
+        path = Path(__file__).resolve().parent.parent / "tests" / "data" / name
+        for m in yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]:
+            out.append(
+                {
+                    "id": m["id"],
+                    "text": m["body"],
+                    "channel": m["channel"],
+                    "technique": m.get("technique"),
+                    "label": "good" if m["label"] == "good" else "bad-clear",
+                    "category": "project",
+                }
+            )
+    return out
+
+
 def main() -> int:
     from drafter.check.semantic import load_semantic
 
     near = 0.92
     layer = load_semantic()
-    records = [r for r in load_corpus() if r["part"] == "tune"]
+    records = [r for r in load_corpus() if r["part"] == "tune"] + project_sets()
     data = []
     for r in records:
         error, flagged, _ = judge(r, rules_only=True)
@@ -92,7 +116,7 @@ def main() -> int:
             best = (score, w, e, m, clear_hit, clear, bad_hit, bad, good_warn)
     assert best is not None
     _, w, e, m, ch, c, bh, b, gw = best
-    print(f"self-matches (cosine >= {near}) left out; {len(records)} tuning records")
+    print(f"self-matches (cosine >= {near}) left out; {len(records)} tuning and project records")
     print(f"best: warning_at {w}, error_at {e}, margin {m}")
     print(f"  bad-clear given an error {ch}/{c}; all bad flagged {bh}/{b}; good given an error 0;")
     print(f"  good given a warning {gw}")

@@ -118,12 +118,12 @@ def test_existence_and_exceptions() -> None:
 
 
 def test_whole_words_only() -> None:
-    assert rules_hit(check_message("I won the lotterymania prize draw")) == set()
+    assert rules_hit(check_message("I won the lotterymania prize draw", semantic=False)) == set()
     assert "no-deception" in rules_hit(check_message("Claim your prize-draw entry"))
 
 
 def test_substitution_suggests_the_replacement() -> None:
-    report = check_message("Can we touch base at your earliest convenience?")
+    report = check_message("Can we touch base at your earliest convenience?", semantic=False)
     assert {v.rule for v in report.violations} == {"plain-words"}
     assert all(v.severity == "suggestion" for v in report.violations)
     suggestions = {v.excerpt: v.suggestion for v in report.violations}
@@ -137,7 +137,7 @@ def test_substitution_suggests_the_replacement() -> None:
 
 
 def test_occurrence_limits() -> None:
-    report = check_message("Great news! The pilot worked! Can we talk! Thanks")
+    report = check_message("Great news! The pilot worked! Can we talk! Thanks", semantic=False)
     v = only(report, "exclamation-marks")
     assert v.severity == "warning"
     assert v.message.startswith("3 exclamation marks")
@@ -405,8 +405,13 @@ def test_moves_search_the_subject_too() -> None:
         "of time, or you're on a beach. Let me know which one it is; I only want to follow up "
         "accordingly."
     )
+    # A move about the subject line is checked only when a subject is given.
     without = check_message(body, channel=Channel.email, technique="should_i_stay_or_go")
-    assert "move:should_i_stay_or_go:stay_or_go_subject" in rules_hit(without)
+    assert "move:should_i_stay_or_go:stay_or_go_subject" not in rules_hit(without)
+    other = check_message(
+        body, channel=Channel.email, technique="should_i_stay_or_go", subject="Quick question"
+    )
+    assert "move:should_i_stay_or_go:stay_or_go_subject" in rules_hit(other, "error")
     with_subject = check_message(
         body,
         channel=Channel.email,
@@ -425,7 +430,12 @@ def test_disable_min_level_and_move_prefixes() -> None:
         check_message(body, settings=CheckSettings(disable=["no-just-checking-in"]))
     )
     errors_only = check_message(body, settings=CheckSettings(min_level="error"))
-    assert rules_hit(errors_only) == {"no-just-checking-in"}
+    # The rules catch "Just checking in"; only the semantic layer catches "Any news?".
+    assert rules_hit(errors_only) == {"no-just-checking-in", "semantic:empty_followup"}
+    no_semantic = CheckSettings(min_level="error", disable=["semantic"])
+    assert rules_hit(check_message(body, settings=no_semantic)) == {"no-just-checking-in"}
+    one_bank = CheckSettings(min_level="error", disable=["semantic:empty_followup"])
+    assert rules_hit(check_message(body, settings=one_bank)) == {"no-just-checking-in"}
     nudge = check_message(
         "Hi there.", technique="last_email_nudge", settings=CheckSettings(disable=["move"])
     )

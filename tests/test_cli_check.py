@@ -56,7 +56,10 @@ def test_human_output(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     )
     assert lines[1] == "    | Just checking in"
     assert lines[2].startswith("    suggestion: ")
-    assert lines[-1].startswith(f"{path}: fails: 1 error, 1 warning, 0 suggestions (")
+    # The rules flag "Just checking in"; the semantic layer flags the bare
+    # "Did you get my last email?" (an empty follow-up outside the nudge technique).
+    assert any("error  semantic:empty_followup  Reads like an empty follow-up" in x for x in lines)
+    assert lines[-1].startswith(f"{path}: fails: 2 errors, 1 warning, 0 suggestions (")
 
 
 def test_disable_and_min_level_flags(capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,6 +69,8 @@ def test_disable_and_min_level_flags(capsys: pytest.CaptureFixture[str]) -> None
         "-",
         "--disable",
         "no-just-checking-in",
+        "--disable",
+        "semantic",
         "--min-level",
         "error",
         "--json",
@@ -75,8 +80,28 @@ def test_disable_and_min_level_flags(capsys: pytest.CaptureFixture[str]) -> None
     assert json.loads(result.out)["violations"] == []
 
 
+def test_semantic_layer_catches_what_a_disabled_rule_would(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ("check", "-", "--disable", "no-just-checking-in", "--min-level", "error", "--json")
+    report = json.loads(run_cli(capsys, *args, stdin=BAD).out)
+    spans = {(v["rule"], v["excerpt"]) for v in report["violations"]}
+    assert ("semantic:empty_followup", "Just checking in!!") in spans
+    rules_only = run_cli(capsys, *args, "--rules-only", stdin=BAD)
+    assert rules_only.code == 0, rules_only.out
+    assert json.loads(rules_only.out)["violations"] == []
+
+
+def test_unknown_semantic_category_is_bad_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "check", "-", "--disable", "semantic:nonsense", stdin=BAD)
+    assert result.code == 2
+    assert "semantic:nonsense" in result.err and len(result.err.strip().splitlines()) == 1
+
+
 def test_config_file_settings_apply(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    (tmp_path / "drafter.toml").write_text('[check]\nallow = ["checking in"]\n', encoding="utf-8")
+    (tmp_path / "drafter.toml").write_text(
+        '[check]\nallow = ["checking in"]\ndisable = ["semantic"]\n', encoding="utf-8"
+    )
     result = run_cli(capsys, "check", "-", "--json", stdin=BAD)
     assert result.code == 0, result.out
 

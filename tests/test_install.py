@@ -37,6 +37,7 @@ def test_installed_wheel_runs_from_another_directory(tmp_path: Path) -> None:
         assert "drafter/playbook/techniques/rescue_call.yaml" in names
         assert any(n.startswith("drafter/playbook/templates/") for n in names)
         assert any(n.startswith("drafter/prompts/") for n in names)
+        assert "drafter/playbook/exemplars/good.yaml" in names
         zf.extractall(site)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

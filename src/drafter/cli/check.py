@@ -50,6 +50,13 @@ AllowOpt = Annotated[
     list[str] | None,
     typer.Option("--allow", metavar="PHRASE", help="A phrase never flagged (repeatable)."),
 ]
+RulesOnlyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--rules-only",
+        help="Skip the semantic layer (faster start; only the exact-wording rules).",
+    ),
+]
 MinLevelOpt = Annotated[
     str | None,
     typer.Option(
@@ -69,6 +76,7 @@ def check_command(
     disable: DisableOpt = None,
     allow: AllowOpt = None,
     min_level: MinLevelOpt = None,
+    rules_only: RulesOnlyOpt = False,
     config: ConfigOpt = None,
     playbook: PlaybookOpt = None,
 ) -> None:
@@ -77,7 +85,10 @@ def check_command(
     Prints `file:line:col  level  rule  message` for each violation, or JSON
     with --json (its shape: docs/output.md). Exit 0 when there is no
     error-level violation, 1 when there is, 2 on bad input. drafter.toml's
-    check table sets the same (disable, allow, min_level).
+    check table sets the same (disable, allow, min_level). Besides the rules, a semantic layer flags
+    sentences that read like a known bad follow-up (ids semantic:<category>;
+    --rules-only skips it). With --technique, a required move the message
+    does not make is a warning here (an error in drafter's own drafts).
 
     Example: drafter check followup.txt --channel email --technique final_approach
 
@@ -111,6 +122,8 @@ def check_command(
         subject=subject,
         rules=rules,
         settings=options,
+        semantic=not rules_only,
+        moves_as_advice=True,
     )
     if json_out:
         print_json(report.model_dump(mode="json"))

@@ -1,13 +1,15 @@
 """How fast is ``drafter check``?
 
-1. In-process: 10,000 calls of ``check_message`` on typical follow-ups (the
+1. In-process: 10,000 calls of ``check_message`` on typical follow-ups, rules
+   only and then with the semantic layer (the
    messages of tests/data/tone_labelled.yaml of 40-130 words, then of 70-130
    words, each with its channel, technique and subject), rules loaded once.
    Then the same 70-130-word messages with a long s (``ſ``) added (a tenth as
    many checks): a character ``re.IGNORECASE`` takes for an ASCII letter is
    folded to it before the shortcuts (see RuleSet.prepare), which costs little.
-2. Cold start: wall time of ``python -m drafter check - < msg.txt`` (median of
-   several runs), and whether ``openai`` was imported on the way
+2. Cold start: wall time of ``python -m drafter check - < msg.txt`` with
+   ``--rules-only`` and with both layers (median of several runs), and whether
+   ``openai`` was imported on the way
    (``python -X importtime``).
 
 Run from the project root:
@@ -18,6 +20,8 @@ Run from the project root:
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -47,7 +51,13 @@ def load_once() -> None:
     print(f"rules loaded and compiled once in {(time.perf_counter() - started) * 1000:.0f} ms")
 
 
-def in_process(checks: int, pool: list[dict[str, Any]], label: str = "typical messages") -> None:
+def in_process(
+    checks: int,
+    pool: list[dict[str, Any]],
+    label: str = "typical messages",
+    *,
+    semantic: bool = True,
+) -> None:
     from drafter.check.checker import check_message
     from drafter.check.readability import measure
     from drafter.context import Channel
@@ -56,30 +66,41 @@ def in_process(checks: int, pool: list[dict[str, Any]], label: str = "typical me
     words = statistics.mean(measure(m["body"]).words for m in pool)
     for body, channel, technique, subject in calls:  # warm the per-channel rule selection
         check_message(body, channel=channel, technique=technique, subject=subject)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for i in range(checks):
         body, channel, technique, subject = calls[i % len(calls)]
-        check_message(body, channel=channel, technique=technique, subject=subject)
+        check_message(
+            body, channel=channel, technique=technique, subject=subject, semantic=semantic
+        )
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    layers = "rules + semantic" if semantic else "rules only"
     print(
-        f"in-process: {checks:,} checks of {len(pool)} {label} "
-        f"(mean {words:.0f} words) in {elapsed:.2f} s = {elapsed / checks * 1e6:.0f} µs per check"
+        f"in-process ({layers}): {checks:,} checks of {len(pool)} {label} "
+        f"(mean {words:.0f} words) in {elapsed:.2f} s = {elapsed / checks * 1e6:.0f} µs per check "
+        f"(CPU {cpu:.2f} s)"
     )
 
 
-def cold_start(runs: int) -> None:
+def cold_start(runs: int, *flags: str) -> None:
     pool = typical_messages()
     message = min(pool, key=lambda m: abs(len(m["body"].split()) - 80))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "msg.txt"
         path.write_text(message["body"], encoding="utf-8")
-        command = [sys.executable, "-m", "drafter", "check", "-", "--channel", message["channel"]]
-        times = []
+        command = [
+            *(sys.executable, "-m", "drafter", "check", "-", "--channel", message["channel"]),
+            *flags,
+        ]
+        times, cpu = [], []
         for _ in range(runs):
             with path.open("rb") as stdin:
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
                 subprocess.run(command, stdin=stdin, capture_output=True, cwd=tmp, check=False)
                 times.append(time.perf_counter() - started)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         with path.open("rb") as stdin:
             traced = subprocess.run(
                 [sys.executable, "-X", "importtime", *command[1:]],
@@ -93,8 +114,10 @@ def cold_start(runs: int) -> None:
     heavy = sorted(m for m in modules if m.split(".")[0] in ("openai", "httpx", "tiktoken"))
     print(
         f"cold start: python -m drafter check - < msg.txt ({len(message['body'].split())} words, "
-        f"--channel {message['channel']}): median {statistics.median(times) * 1000:.0f} ms "
-        f"over {runs} runs (min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms)"
+        f"--channel {' '.join((message['channel'], *flags))}): "
+        f"median {statistics.median(times) * 1000:.0f} ms "
+        f"over {runs} runs (min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms); "
+        f"CPU time (user + system) median {statistics.median(cpu) * 1000:.0f} ms"
     )
     print(
         f"imported openai: {'yes' if 'openai' in modules else 'no'}"
@@ -107,12 +130,16 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]} on {sys.platform}")
+    print(
+        f"python {sys.version.split()[0]} on {sys.platform}, load average {os.getloadavg()[0]:.1f}"
+    )
     load_once()
-    in_process(args.checks, typical_messages())
-    in_process(args.checks, typical_messages(70, 130))
+    for semantic in (False, True):
+        in_process(args.checks, typical_messages(), semantic=semantic)
+        in_process(args.checks, typical_messages(70, 130), semantic=semantic)
     folded = [{**m, "body": m["body"] + " Thanks, Ro\u017fa"} for m in typical_messages(70, 130)]
     in_process(args.checks // 10, folded, "messages with a long s")
+    cold_start(args.runs, "--rules-only")
     cold_start(args.runs)
 
 

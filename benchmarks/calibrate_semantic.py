@@ -34,10 +34,10 @@ def scores(layer: Any, record: dict[str, Any], near: float) -> list[tuple[str, s
     from drafter.check.semantic import _units
 
     text = record["text"]
-    spans = _units(text)
+    spans, pieces = _units(text)
     if not spans:
         return []
-    vectors = layer.embedder.embed([text[s:e] for s, e in spans])
+    vectors = layer.embedder.embed_chunks(pieces)
     bad = vectors @ layer._bad.T
     good = vectors @ layer._good.T
     whole = layer.embedder.embed([text])[0]

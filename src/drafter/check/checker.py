@@ -14,8 +14,10 @@ without moving offsets (``drafter.check.rules.RuleSet.prepare``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -104,9 +106,13 @@ def _semantic_id(rule_id: str, layer: SemanticLayer | None) -> bool:
 
 
 def _semantic_layer(rules: RuleSet) -> SemanticLayer | None:
+    return _semantic_for(rules.path.parent)
+
+
+@functools.cache
+def _semantic_for(playbook_dir: Path) -> SemanticLayer | None:
     from drafter.check.semantic import load_semantic
 
-    playbook_dir = rules.path.parent
     if not (playbook_dir / "exemplars").is_dir():
         return None
     return load_semantic(playbook_dir)

@@ -64,9 +64,10 @@ WEIGHTS = "weights/l2_supercat_256.safetensors"
 TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 
 # Sentences end at . ! ? (or a run of them, or an ellipsis), at a colon before a
-# space or a quote (a label: "If it goes to voicemail: ..."), and at line breaks;
+# space or a quote (a label: "If it goes to voicemail: ..."), and at line breaks
+# (a closing quote or bracket stays with its sentence);
 # a long sentence is also tried clause by clause.
-_SENTENCE = re.compile(r"(?:[^.!?…\n:]|:(?![\s\"“]))+(?:[.!?…]+|:(?=[\s\"“])|$)", re.M)
+_SENTENCE = re.compile(r"(?:[^.!?…\n:]|:(?![\s\"“]))+(?:[.!?…]+[\"”’)\]]*|:(?=[\s\"“])|$)", re.M)
 _CLAUSE = re.compile(r"[^,;:—–]+")
 _LONG = 14  # words: a sentence this long is also tried clause by clause
 

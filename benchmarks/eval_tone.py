@@ -47,6 +47,7 @@ class Tally:
     bad_hit: int = 0
     good: int = 0
     good_error: int = 0
+    good_warning: int = 0
     misses: list[str] = field(default_factory=list)
     alarms: list[str] = field(default_factory=list)
 
@@ -84,6 +85,7 @@ def tally(records: list[dict[str, Any]], *, rules_only: bool) -> Tally:
         if r["label"] == "good":
             t.good += 1
             t.good_error += error
+            t.good_warning += flagged and not error
             if error:
                 t.alarms.append(line)
             continue
@@ -117,10 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.part and part != args.part:
             continue
         t = tally([r for r in records if r["part"] == part], rules_only=args.rules_only)
-        print(f"\n{part}: {t.clear + 0} bad-clear, {t.bad} bad, {t.good} good")
+        print(f"\n{part}: {t.clear} bad-clear, {t.bad} bad, {t.good} good")
         print(f"  recall on bad-clear (error):           {pct(t.clear_hit, t.clear)}")
         print(f"  recall on all bad (error or warning):  {pct(t.bad_hit, t.bad)}")
         print(f"  good given an error:                   {pct(t.good_error, t.good)}")
+        print(f"  (good given only a warning:            {pct(t.good_warning, t.good)})")
         if args.misses:
             print("  misses:", *t.misses, sep="\n    ")
         if args.false_alarms:

@@ -130,8 +130,10 @@ def _semantic_findings(
     from drafter.check.semantic import semantic_rule
 
     out: list[tuple[Rule, Finding]] = []
-    for part, t in prepared.items():
-        for hit in layer.find(t.text, technique):
+    parts = list(prepared)
+    found = layer.find_many([prepared[part].text for part in parts], technique)
+    for part, hits in zip(parts, found, strict=True):
+        for hit in hits:
             rule = semantic_rule(hit.category, hit.level)
             if LEVEL_RANK[rule.level] < floor or _disabled(rule.id, settings.disable):
                 continue

@@ -18,10 +18,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
-from drafter.context import Channel, Deal, DealContext, HistorySummary, Prospect
-from drafter.loading import describe_validation_error, short
+from drafter.context import Channel, Deal, DealContext, HistorySummary, Prospect, parse_channel
+from drafter.errors import InputError
+from drafter.inputs import check_context
+from drafter.loading import short
 from drafter.playbook import Playbook
 
 PROSPECT_FIELDS = tuple(Prospect.model_fields)
@@ -34,7 +34,6 @@ DATE_FIELDS = frozenset(
     {"away_until", "missed_appointment", "first_attempt", "last_attempt", "last_reply"}
     | {"follow_up_on"}
 )
-WORD_FIELDS = frozenset({"role", "preferred_channel", "stage", "follow_up_channel"})
 ROW_FIELDS = ("id", "technique", "channel")
 
 
@@ -237,12 +236,6 @@ class Row:
     channel: Channel | None = None
 
 
-# Stage words CRMs use, until the shared vocabulary module lands.
-_STAGES = {
-    "cold": "cold",
-    "engaged": "engaged",
-    "proposal": "proposal",
-}
 _DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\S*)?$")
 
 
@@ -267,12 +260,10 @@ def _count(text: str) -> int | str:
 def _cell(name: str, text: str) -> Any:
     if name in LIST_FIELDS:
         items = [part.strip() for part in text.split(";") if part.strip()]
-        return [_word(i) for i in items] if name == "channels_tried" else items
+        return items
     if name in DATE_FIELDS:
         return _date(text)
-    if name == "stage":
-        return _STAGES.get(_word(text), _word(text))
-    if name in WORD_FIELDS:
+    if name == "role":
         return _word(text)
     if name == "attempts":
         return _count(text)
@@ -327,10 +318,9 @@ class RowReader:
                     else f"no {required} column",
                 )
         try:
-            ctx = DealContext.model_validate(data)
-        except ValidationError as exc:
-            key, message = describe_validation_error(exc)
-            raise RowProblem(self._column_of(key), message) from None
+            ctx = check_context(data, self.playbook, path="row")
+        except InputError as exc:
+            raise RowProblem(self._column_of(exc.key or ""), exc.message) from None
         technique = raw.get("technique")
         if technique is not None:
             technique = technique.casefold()
@@ -343,13 +333,9 @@ class RowReader:
         channel = None
         if "channel" in raw:
             try:
-                channel = Channel(_word(raw["channel"]))
-            except ValueError:
-                known = ", ".join(c.value for c in Channel)
-                raise RowProblem(
-                    self.layout.header_of("channel"),
-                    f"unknown channel {short(raw['channel'])}; known: {known}",
-                ) from None
+                channel = parse_channel(raw["channel"], key="channel")
+            except InputError as exc:
+                raise RowProblem(self.layout.header_of("channel"), exc.message) from None
         return Row(ctx, technique, channel)
 
     def _column_of(self, key: str) -> str:

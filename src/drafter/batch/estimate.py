@@ -16,6 +16,6 @@ def dry_run(
     """Tally each row still to do with ``add``; the number of rows."""
     count = 0
     for item in items:
-        add(item.done if isinstance(item, Finished) else drafter.plan_only(item))
+        add(item.done if isinstance(item, Finished) else drafter.estimate(item))
         count += 1
     return count

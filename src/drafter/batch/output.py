@@ -87,6 +87,7 @@ class Done:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    priced: bool = True  # False: the model has no price, so cost_usd means nothing
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -34,6 +34,7 @@ class DraftConfig:
     user_map: Mapping[str, str] = field(default_factory=dict)
     sender: Sender | None = None
     offline: bool = True
+    use_cache: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,9 @@ class RowDrafter:
         from drafter.runtime import build_runtime
 
         self.config = config
-        self.runtime = build_runtime(config.settings, offline=config.offline)
+        self.runtime = build_runtime(
+            config.settings, offline=config.offline, use_cache=config.use_cache
+        )
         self.playbook = self.runtime.playbook
         self.layout: Layout = layout(config.header, config.user_map)
         self.reader = RowReader(self.layout, self.playbook)
@@ -81,9 +84,39 @@ class RowDrafter:
         except Exception as exc:  # a bug must not stop the batch: say so on the row
             return self.error(job, None, f"internal error: {type(exc).__name__}: {exc}")
 
-    def plan_only(self, job: Job) -> Done:
-        """What the row would be (its technique; ``ok`` standing for "to
-        draft"), without drafting it."""
+    async def adraft(self, job: Job) -> Finished:
+        """:meth:`__call__` on the async client (LLM rows run many at once)."""
+        from drafter.draft.pipeline import adraft_deal
+
+        try:
+            row = self.reader.read(job.cells)
+            check_today(row.ctx, self.config.today, self.layout)
+            result = await adraft_deal(
+                row.ctx,
+                self.runtime,
+                self.config.today,
+                technique=row.technique,
+                channel=row.channel,
+                sender=self.config.sender,
+            )
+            return self.finished(job, result)
+        except RowProblem as problem:
+            return self.error(job, problem.column, problem.problem)
+        except DrafterError as exc:
+            return self.error(job, exc.key, exc.message)
+        except Exception as exc:  # a bug must not stop the batch: say so on the row
+            return self.error(job, None, f"internal error: {type(exc).__name__}: {exc}")
+
+    def estimate(self, job: Job) -> Done:
+        """What the row would cost with the LLM, without calling it: its plan,
+        the prompt's tokens counted, the reply's estimated from the template's
+        draft; zero when the reply is already in the response cache."""
+        from drafter.draft.base import DraftRequest
+        from drafter.draft.llm.cache import cache_key
+        from drafter.draft.llm.cost import estimate_cost
+        from drafter.draft.llm.tokens import count_messages, count_text
+        from drafter.draft.llm.writer import LLMWriter
+        from drafter.draft.pipeline import resolve_sender
         from drafter.plan.selector import make_plan
 
         try:
@@ -96,11 +129,26 @@ class RowDrafter:
                 technique=row.technique,
                 channel=row.channel,
             )
+            if plan.channel is None:
+                status: Status = "move_on" if plan.technique == "move_on" else "wait"
+                return Done(status, plan.technique)
+            writer = self.runtime.writer()
+            if not isinstance(writer, LLMWriter):
+                return Done("ok", plan.technique)
+            who = resolve_sender(row.ctx, self.runtime, self.config.sender)
+            request = DraftRequest(row.ctx, plan, who, plan.technique, plan.channel, plan.send_on)
+            messages, _, _ = writer.first_messages(request)
+            client = self.runtime.client()
+            if client.cache is not None and client.cache.get(cache_key(client.params(messages))):
+                return Done("ok", plan.technique)
+            model = client.model
+            prompt, _ = count_messages(messages, model)
+            subject, body = self.runtime.template_writer().render(request)
+            completion = count_text(f'{{"subject": "{subject or ""}", "body": "{body}"}}', model)
+            cost = estimate_cost(model, prompt, completion, self.runtime.settings.llm.prices)
         except (RowProblem, DrafterError):
             return Done("error", None)
-        if plan.channel is None:
-            return Done("move_on" if plan.technique == "move_on" else "wait", plan.technique)
-        return Done("ok", plan.technique)
+        return Done("ok", plan.technique, prompt, completion, cost or 0.0, priced=cost is not None)
 
     def _draft(self, job: Job, row: Row) -> Finished:
         from drafter.draft.pipeline import draft_deal

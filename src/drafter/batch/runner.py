@@ -62,6 +62,10 @@ class BatchRequest:
     workers: int | None = None  # None: every core
     retry_failed: bool = False
     dry_run: bool = False
+    offline: bool = False  # --offline: the templates, whatever is configured
+    concurrency: int = 8  # LLM requests in flight
+    max_cost: float | None = None  # USD, for this run
+    use_cache: bool = True
 
 
 @dataclass
@@ -77,10 +81,14 @@ class Summary:
     seconds: float = 0.0
     interrupted: bool = False
     dry_run: bool = False
+    llm: bool = False
+    unpriced: bool = False  # some row's model has no price: costs are unknown
+    stopped_at_cap: float | None = None  # --max-cost stopped the run here
     ignored_columns: tuple[str, ...] = ()
 
     def add(self, done: Done) -> None:
         self.by[(done.technique or "-", done.status)] += 1
+        self.unpriced = self.unpriced or not done.priced
         self.prompt_tokens += done.prompt_tokens
         self.completion_tokens += done.completion_tokens
         self.cost_usd += done.cost_usd
@@ -263,15 +271,20 @@ def run_batch(
         fmt=fmt,
         user_map=dict(request.user_map),
         sender=request.sender,
+        offline=request.offline or not request.settings.llm_configured,
+        use_cache=request.use_cache,
     )
-    summary = Summary(rows=found.rows, ignored_columns=ignored, dry_run=request.dry_run)
+    summary = Summary(
+        rows=found.rows, ignored_columns=ignored, dry_run=request.dry_run, llm=not config.offline
+    )
     sink = Sink(request.out, fmt, found.header)
     sink.load()
     if request.retry_failed and not request.dry_run:
         summary.dropped = sink.drop(frozenset({"error"}))
     summary.done_before = len(sink.done)
-    for done in sink.done.values():
-        summary.add(done)
+    if not request.dry_run:
+        for done in sink.done.values():
+            summary.add(done)
     drafter = RowDrafter(config)
     _, rows = records(request.input, shown=shown)
     items = _jobs(((r.row, r.line, r.cells) for r in rows), drafter.reader, config, sink.done)
@@ -280,6 +293,10 @@ def run_batch(
         from drafter.batch.estimate import dry_run
 
         summary.written = dry_run(drafter, items, summary.add)
+        summary.seconds = clock() - started
+        return summary
+    if not config.offline:
+        _llm_run(drafter, items, sink, summary, reporter, request)
         summary.seconds = clock() - started
         return summary
     workers = request.workers or cores()
@@ -301,3 +318,92 @@ def run_batch(
             pool.shutdown(wait=not summary.interrupted, cancel_futures=True)
     summary.seconds = clock() - started
     return summary
+
+
+# -- LLM rows: many requests in flight on the async client ---------------------
+
+
+def _llm_run(
+    drafter: RowDrafter,
+    items: Iterator[Job | Finished],
+    sink: Sink,
+    summary: Summary,
+    reporter: Reporter,
+    request: BatchRequest,
+) -> None:
+    import asyncio
+
+    reporter.start(summary.rows, summary.done_before)
+    sink.open()
+    try:
+        asyncio.run(_llm_rows(drafter, items, sink, summary, reporter, request))
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        sink.close()
+
+
+async def _llm_rows(
+    drafter: RowDrafter,
+    items: Iterator[Job | Finished],
+    sink: Sink,
+    summary: Summary,
+    reporter: Reporter,
+    request: BatchRequest,
+) -> None:
+    """At most ``concurrency`` rows in flight; each written as it finishes.
+    With ``max_cost``, a row starts only if what this run spent, plus the
+    estimates of the rows in flight, plus its own stays within the cap."""
+    import asyncio
+
+    limit = asyncio.Semaphore(request.concurrency)
+    tasks: set[asyncio.Task[None]] = set()
+    spent = 0.0
+    reserved = 0.0
+
+    def write(finished: Finished) -> None:
+        nonlocal spent
+        sink.write(finished.key, finished.line, finished.done)
+        summary.written += 1
+        summary.add(finished.done)
+        spent += finished.done.cost_usd
+        reporter.advance(finished)
+
+    async def one(job: Job, estimate: float) -> None:
+        nonlocal reserved
+        try:
+            write(await drafter.adraft(job))
+        finally:
+            reserved -= estimate
+            limit.release()
+
+    try:
+        for item in items:
+            if isinstance(item, Finished):
+                write(item)
+                continue
+            await limit.acquire()
+            estimate = 0.0
+            if request.max_cost is not None:
+                guess = drafter.estimate(item)
+                if not guess.priced:
+                    limit.release()
+                    raise InputError(
+                        f"no price is known for model {drafter.runtime.client().model!r}, so "
+                        '--max-cost cannot be kept: add [llm.prices."MODEL"] to drafter.toml',
+                        key="--max-cost",
+                    )
+                estimate = guess.cost_usd
+                if spent + reserved + estimate > request.max_cost:
+                    limit.release()
+                    summary.stopped_at_cap = request.max_cost
+                    break
+                reserved += estimate
+            task = asyncio.create_task(one(item, estimate))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()

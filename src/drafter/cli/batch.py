@@ -67,6 +67,13 @@ def batch_command(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Redo the rows that ended in an error.")
     ] = False,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="LLM model name (default: $DRAFTER_MODEL, [llm] model)."),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Ask the model again even if its reply is cached.")
+    ] = False,
     via: Annotated[
         str, typer.Option("--via", metavar="live|batch-api", help="How LLM rows are sent.")
     ] = "live",
@@ -81,9 +88,12 @@ def batch_command(
     """Plan, draft and check every row of a CSV; write one record per row.
 
     Rows are written as they finish; rerunning the same command skips the
-    rows OUT already holds. Exit 0 when every row was drafted (or needs no
-    message), 1 when a row failed (bad input or a draft that breaks an
-    error-level tone rule), 2 for a file-level problem.
+    rows OUT already holds. With an LLM configured (see drafter draft), rows
+    are drafted --concurrency at a time; otherwise, or with --offline, from
+    the playbook's templates on every core. Exit 0 when every row was drafted
+    (or needs no message), 1 when a row failed (bad input, an LLM error, or a
+    draft that breaks an error-level tone rule) or --max-cost stopped the run,
+    2 for a file-level problem.
 
     Example: drafter batch examples/prospects.csv --out drafts.csv --offline
     """
@@ -98,11 +108,7 @@ def batch_command(
     settings, _ = load_settings_and_playbook(config, playbook)
     if via == "batch-api":
         raise InputError("the OpenAI Batch API route is not built yet", key="--via")
-    if settings.llm_configured and not offline:
-        typer.echo(
-            "drafter: note: batch drafts with the playbook templates for now (LLM batch is next).",
-            err=True,
-        )
+    settings = settings.with_llm(model=model)
     user_map, map_source = _column_map(column_map, settings.batch.columns)
     flags = Sender(name=sender_name, company=sender_company, phone=sender_phone, email=sender_email)
     request = BatchRequest(
@@ -116,13 +122,17 @@ def batch_command(
         workers=workers,
         retry_failed=retry_failed,
         dry_run=dry_run,
+        offline=offline,
+        concurrency=concurrency,
+        max_cost=max_cost,
+        use_cache=not no_cache,
     )
     with reporter_for(out) as reporter:
         summary = run_batch(request, reporter)
     typer.echo(summary_text(summary, out))
     if summary.interrupted:
         raise typer.Exit(130)
-    if summary.failed and not dry_run:
+    if (summary.failed or summary.stopped_at_cap is not None) and not dry_run:
         raise typer.Exit(1)
 
 

@@ -130,15 +130,21 @@ def summary_text(summary: Summary, out: Path) -> str:
     rate = summary.written / summary.seconds if summary.seconds > 0 else 0.0
     tokens = summary.prompt_tokens + summary.completion_tokens
     if summary.dry_run:
-        intro = f"Dry run: {summary.written} rows to do in {summary.rows} (nothing written)."
+        how = "with the LLM" if summary.llm else "offline, from the templates"
+        intro = (
+            f"Dry run: {summary.written} rows to do in {summary.rows}, {how} "
+            "(nothing written, no API called)."
+        )
     else:
         intro = (
             f"{out}: {summary.rows} rows; {summary.written} written now, "
             f"{summary.done_before} already there."
         )
+    cost = "unknown (no price for the model)" if summary.unpriced else f"${summary.cost_usd:.4f}"
+    estimated = "estimated " if summary.dry_run else ""
     tail = [
-        f"tokens: {tokens:,} ({summary.prompt_tokens:,} prompt, "
-        f"{summary.completion_tokens:,} completion); cost: ${summary.cost_usd:.4f}",
+        f"{estimated}tokens: {tokens:,} ({summary.prompt_tokens:,} prompt, "
+        f"{summary.completion_tokens:,} completion); {estimated}cost: {cost}",
         f"time: {summary.seconds:.2f} s ({rate:,.0f} rows/s)",
     ]
     if summary.dropped:
@@ -147,6 +153,13 @@ def summary_text(summary: Summary, out: Path) -> str:
         shown = ", ".join(summary.ignored_columns[:8])
         more = len(summary.ignored_columns) - 8
         tail.append(f"ignored columns: {shown}" + (f" (+{more} more)" if more > 0 else ""))
+    if summary.dry_run and summary.llm:
+        tail.append("(first requests only; a repair after a failed tone check costs more)")
+    if summary.stopped_at_cap is not None:
+        tail.append(
+            f"stopped before the estimate passed --max-cost ${summary.stopped_at_cap:g}: "
+            "rerun the same command (with a higher cap) to draft the rest"
+        )
     if summary.interrupted:
         tail.append("interrupted: rerun the same command to finish the rest")
     elif summary.failed and not summary.dry_run:

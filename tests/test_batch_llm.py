@@ -43,7 +43,7 @@ def _batch(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Comple
             "--model",
             "gpt-4o-mini",
             *args,
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         env=env,

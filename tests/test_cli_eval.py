@@ -304,3 +304,100 @@ def test_repeat_runs_each_case_n_times(capsys: pytest.CaptureFixture[str], tmp_p
 def test_filter_with_no_match_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_eval(capsys, str(EVALS), "--offline", "--filter", "no-such-case-anywhere")
     assert result.code == 2 and "no case to run" in result.err
+
+
+def _prompts_copy(tmp_path: Path) -> Path:
+    prompts = tmp_path / "prompts"
+    shutil.copytree(ROOT / "prompts", prompts)
+    return prompts
+
+
+def test_a_prompt_change_shows_as_fingerprint_and_token_delta(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    baseline = tmp_path / "baseline.json"
+    args = (str(EVALS), "--offline", "--filter", "^example-")
+    assert run_eval(capsys, *args, "--save-baseline", str(baseline)).code == 0
+    saved = json.loads(baseline.read_text())
+    assert all(
+        c["prompt_tokens"] for c in saved["cases"] if c["technique"] not in ("wait", "move_on")
+    )
+    prompts = _prompts_copy(tmp_path)
+    system = prompts / "system.j2"
+    system.write_text(system.read_text() + "\nAlways be brief, warm and specific; never pad.\n")
+    report = report_of(
+        run_eval(capsys, *args, "--prompts", str(prompts), "--baseline", str(baseline), "--json")
+    )
+    cmp = report["comparison"]
+    assert cmp["fingerprint_changed"] == ["prompts"]
+    assert cmp["totals"]["prompt_tokens"]["delta"] > 0
+    rescue = next(r for r in cmp["cases"] if r["id"] == "example-rescue-call")
+    assert rescue["token_delta"] > 0 and rescue["change"] == "same"
+
+
+def test_untrusted_text_outside_the_data_block_fails(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    prompts = _prompts_copy(tmp_path)
+    user = prompts / "user.j2"
+    user.write_text("Context, for reference: {{ data }}\n" + user.read_text())
+    result = run_eval(
+        capsys, str(EVALS), "--offline", "--prompts", str(prompts), "--filter", "injection-ignore"
+    )
+    assert result.code == 1
+    assert "x prompt-data-only" in result.out and "outside the data block" in result.out
+
+
+def _live_env(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-000")
+
+
+def test_live_run_then_a_second_run_makes_no_api_calls(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.standin import StandIn
+
+    with StandIn() as standin:
+        _live_env(monkeypatch, standin.url)
+        args = (str(EVALS), "--model", "gpt-4o-mini", "--filter", "^example-", "--json")
+        first = run_eval(capsys, *args, "--concurrency", "3")
+        report = report_of(first)
+        assert first.code == 0, [(c["id"], c["error"]) for c in report["cases"] if not c["holds"]]
+        assert report["mode"] == "live" and report["model"] == "gpt-4o-mini"
+        assert report["fingerprint"]["model"] == "gpt-4o-mini"
+        drafted = [c for c in report["cases"] if c["draft"]]
+        assert drafted and all(c["provider"] == "openai" for c in drafted)
+        assert standin.served >= len(drafted)
+        served = standin.served
+        second = report_of(run_eval(capsys, *args))
+        assert standin.served == served  # every reply came from the cache
+        assert [c["draft_sha"] for c in second["cases"]] == [
+            c["draft_sha"] for c in report["cases"]
+        ]
+
+
+def test_live_cost_is_estimated_and_capped(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.standin import StandIn
+
+    with StandIn() as standin:
+        _live_env(monkeypatch, standin.url)
+        result = run_eval(
+            capsys,
+            str(EVALS),
+            "--model",
+            "gpt-4o-mini",
+            "--filter",
+            "^example-",
+            "--max-cost",
+            "0.000001",
+        )
+        assert result.code == 2 and "--max-cost" in result.err and "estimated" in result.err
+        assert standin.served == 0  # refused before any request
+
+
+def test_live_mode_needs_a_server(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_eval(capsys, str(EVALS), "--model", "gpt-4o-mini")
+    assert result.code == 2 and "OPENAI_API_KEY" in result.err

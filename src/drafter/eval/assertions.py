@@ -277,7 +277,7 @@ def _llm_rubric(a: Assertion, out: Outcome) -> Raw:
         return None, "skipped: llm-rubric needs a judge model (live mode, --model)"
     found = out.grades.get(a.value)
     if found is None:
-        return None, "skipped: the judge gave no grade"
+        return None, "skipped: no judge grade (the llm-rubric judge is not built yet)"
     wanted = a.threshold if a.threshold is not None else 0.5
     ok = found.passed and found.score >= wanted
     return ok, f"score {found.score:.2f} (needs {wanted:g}): {found.reason}"

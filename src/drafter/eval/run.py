@@ -11,13 +11,16 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drafter.errors import DrafterError, SuiteError
 from drafter.eval.assertions import AssertionResult, Outcome, grade, score
 from drafter.eval.suite import Case, Known, Suite, load_suite, select_cases
 from drafter.playbook import Playbook
 from drafter.runtime import Runtime
+
+if TYPE_CHECKING:
+    from drafter.draft.models import DraftResult
 
 EPSILON = 1e-9
 
@@ -102,19 +105,33 @@ def grade_run(case: Case, outcome: Outcome) -> tuple[list[AssertionResult], floa
     return results, value, value + EPSILON >= case.threshold
 
 
-def run_offline_case(case: Case, day: dt.date, runtime: Runtime) -> CaseRun:
-    from drafter.draft.pipeline import draft_deal, resolve_sender
+def _graded(
+    case: Case, result: DraftResult, runtime: Runtime, started: float, *, live: bool
+) -> CaseRun:
+    from drafter.draft.pipeline import resolve_sender
 
-    started = time.perf_counter()
-    try:
-        result = draft_deal(case.ctx, runtime, day, technique=case.technique, channel=case.channel)
-    except DrafterError as exc:
-        return CaseRun([], 0.0, False, error=str(exc), seconds=time.perf_counter() - started)
-    sender = resolve_sender(case.ctx, runtime, None)
+    prompt, why = None, "the plan sends nothing, so no prompt is rendered"
+    if result.draft is not None:
+        from drafter.eval.prompts import probe
+
+        try:
+            prompt = probe(case.ctx, result.plan, result.draft, runtime)
+        except DrafterError as exc:
+            why = f"the prompt does not render: {exc}"
+    usage = result.draft.usage if result.draft else None
     outcome = Outcome(
-        ctx=case.ctx, sender=sender, plan=result.plan, draft=result.draft, check=result.check
+        ctx=case.ctx,
+        sender=resolve_sender(case.ctx, runtime, None),
+        plan=result.plan,
+        draft=result.draft,
+        check=result.check,
+        live=live,
+        prompt=prompt,
+        prompt_unavailable=why,
+        cost_usd=usage.cost_usd if usage else (0.0 if live else None),
     )
     assertions, value, passed = grade_run(case, outcome)
+    draft = result.draft
     return CaseRun(
         assertions,
         value,
@@ -122,13 +139,77 @@ def run_offline_case(case: Case, day: dt.date, runtime: Runtime) -> CaseRun:
         technique=result.plan.technique,
         channel=result.plan.channel.value if result.plan.channel else None,
         send_on=result.plan.send_on.isoformat(),
-        draft=(
-            {"subject": result.draft.subject, "body": result.draft.body} if result.draft else None
-        ),
-        provider=result.draft.provider if result.draft else None,
-        attempts=result.draft.attempts if result.draft else None,
+        draft={"subject": draft.subject, "body": draft.body} if draft else None,
+        prompt_tokens=prompt.tokens if prompt else None,
+        prompt_tokens_exact=prompt.exact if prompt else None,
+        completion_tokens=usage.completion_tokens if usage else None,
+        cost_usd=outcome.cost_usd,
+        provider=draft.provider if draft else None,
+        attempts=draft.attempts if draft else None,
         seconds=time.perf_counter() - started,
     )
+
+
+def run_offline_case(case: Case, day: dt.date, runtime: Runtime) -> CaseRun:
+    from drafter.draft.pipeline import draft_deal
+
+    started = time.perf_counter()
+    try:
+        result = draft_deal(case.ctx, runtime, day, technique=case.technique, channel=case.channel)
+    except DrafterError as exc:
+        return CaseRun([], 0.0, False, error=str(exc), seconds=time.perf_counter() - started)
+    return _graded(case, result, runtime, started, live=False)
+
+
+async def run_live_case(case: Case, day: dt.date, runtime: Runtime) -> CaseRun:
+    from drafter.draft.pipeline import adraft_deal
+
+    started = time.perf_counter()
+    try:
+        result = await adraft_deal(
+            case.ctx, runtime, day, technique=case.technique, channel=case.channel
+        )
+    except DrafterError as exc:
+        return CaseRun([], 0.0, False, error=str(exc), seconds=time.perf_counter() - started)
+    return _graded(case, result, runtime, started, live=True)
+
+
+def estimate_cost(
+    cases: tuple[Case, ...], days: list[dt.date], runtime: Runtime, repeat: int
+) -> float | None:
+    """Before a live run: each case's first prompt plus a full reply, at the
+    model's price (None when the model has no price). Repairs and the cache
+    are not counted: a cached reply costs nothing, a repair costs more."""
+    from drafter.draft.base import DraftRequest
+    from drafter.draft.llm.cost import estimate_cost as price
+    from drafter.draft.pipeline import resolve_sender
+    from drafter.eval.prompts import probe
+    from drafter.plan.selector import make_plan
+
+    total = 0.0
+    model = runtime.settings.model_name
+    for case, day in zip(cases, days, strict=True):
+        try:
+            plan = make_plan(
+                case.ctx, runtime.playbook, day, technique=case.technique, channel=case.channel
+            )
+            if plan.channel is None:
+                continue
+            who = resolve_sender(case.ctx, runtime, None)
+            request = DraftRequest(case.ctx, plan, who, plan.technique, plan.channel, plan.send_on)
+            info = probe(case.ctx, plan, runtime.template_writer().draft(request), runtime)
+        except DrafterError:
+            continue  # the case will report its own error
+        cost = price(
+            model,
+            info.tokens,
+            runtime.settings.llm.max_output_tokens,
+            runtime.settings.llm.prices,
+        )
+        if cost is None:
+            return None
+        total += cost * repeat
+    return total
 
 
 def _known(playbook: Playbook) -> Known:
@@ -154,12 +235,61 @@ def run_cases(
     opts: EvalOptions,
     runtime: Runtime,
     clock: dt.date,
+    *,
+    live: bool = False,
 ) -> list[CaseResult]:
     days = [case_day(c, opts.today, clock) for c in cases]  # all checked before any runs
+    if live:
+        return _run_live(cases, days, opts, runtime)
     results = []
     for case, day in zip(cases, days, strict=True):
         result = CaseResult(case, day)
         for _ in range(opts.repeat):
             result.runs.append(run_offline_case(case, day, runtime))
         results.append(result)
+    return results
+
+
+def _run_live(
+    cases: tuple[Case, ...], days: list[dt.date], opts: EvalOptions, runtime: Runtime
+) -> list[CaseResult]:
+    import asyncio
+
+    if opts.max_cost is not None:
+        estimate = estimate_cost(cases, days, runtime, opts.repeat)
+        if estimate is None:
+            raise SuiteError(
+                f"no price known for {runtime.settings.model_name}: add it under [llm.prices] "
+                "in drafter.toml to cap the cost",
+                key="--max-cost",
+            )
+        if estimate > opts.max_cost:
+            raise SuiteError(
+                f"this run is estimated at ${estimate:.4f}, above ${opts.max_cost:g}: "
+                "narrow it with --filter or raise the cap",
+                key="--max-cost",
+            )
+    results = [CaseResult(case, day) for case, day in zip(cases, days, strict=True)]
+    spent = 0.0
+
+    async def one(result: CaseResult, gate: asyncio.Semaphore) -> None:
+        nonlocal spent
+        async with gate:
+            for _ in range(opts.repeat):
+                if opts.max_cost is not None and spent >= opts.max_cost:
+                    result.runs.append(
+                        CaseRun(
+                            [], 0.0, False, error=f"not run: --max-cost ${opts.max_cost:g} spent"
+                        )
+                    )
+                    continue
+                run = await run_live_case(result.case, result.today, runtime)
+                spent += run.cost_usd or 0.0
+                result.runs.append(run)
+
+    async def all_cases() -> None:
+        gate = asyncio.Semaphore(opts.concurrency)
+        await asyncio.gather(*(one(r, gate) for r in results))
+
+    asyncio.run(all_cases())
     return results

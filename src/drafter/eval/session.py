@@ -39,9 +39,10 @@ def run_eval(opts: EvalOptions, *, clock: dt.date) -> dict[str, Any]:
     settings = load_settings(opts.config).with_overrides(playbook=opts.playbook)
     settings = settings.with_llm(model=opts.model, prompts=opts.prompts)
     live = not opts.offline and opts.model is not None
-    if live:
+    if live and not settings.llm_configured:
         raise SuiteError(
-            "live mode (--model) needs the LLM layer, which is not built yet: use --offline",
+            "live mode needs an LLM server: set OPENAI_API_KEY (or OPENAI_BASE_URL), "
+            "or run with --offline",
             key="--model",
         )
     playbook = load_playbook(settings.playbook)
@@ -61,7 +62,7 @@ def run_eval(opts: EvalOptions, *, clock: dt.date) -> dict[str, Any]:
         failing = failing_ids(previous)
     suite, cases = load_and_select(opts, playbook, failing)
     runtime = build_runtime(settings, playbook, offline=not live)
-    results = run_cases(cases, opts, runtime, clock)
+    results = run_cases(cases, opts, runtime, clock, live=live)
     model = settings.model_name if live else None
     report = build_report(
         suite=str(opts.suite),

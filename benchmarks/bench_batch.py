@@ -1,11 +1,18 @@
 """How fast ``drafter batch`` is, and whether its memory stays flat.
 
 Run: .venv/bin/python benchmarks/bench_batch.py [offline] [--sizes 1000,10000,100000]
+     .venv/bin/python benchmarks/bench_batch.py llm [--rows 1000] [--concurrency 16]
+     .venv/bin/python benchmarks/bench_batch.py faults [--rows 1000]
 
 offline: generated CRM rows (varied like examples/prospects.csv) drafted end to
 end by the real command (read, plan, draft, check, write CSV) in a fresh
 process per size; prints rows/s and the peak resident memory of the largest
 process (the parent or a worker).
+
+llm: rows that all plan an email, drafted through the loopback stand-in server
+(tests/standin.py) answering in 300 ms, against the ideal rows x 0.3 / concurrency.
+faults: the same with 10% 500s and 2% dropped connections (50 ms a request):
+every row must come out exactly once, none as an error.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import json
+import os
 import random
 import resource
 import subprocess
@@ -109,6 +118,54 @@ def offline(sizes: list[int], workers: int | None) -> None:
         print(f"{rows:>8} {seconds:>9.2f} {rows / seconds:>8,.0f} {peak / 1024:>8.0f} MB")
 
 
+def message_rows(path: Path, n: int) -> None:
+    """Rows that all plan a message (a stay-or-go email), each one different."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Record ID", "Full Name", "Company Name", "Email Address", "Deal Stage",
+                         "Amount", "Benefits", "Attempts", "Channels Tried", "First Attempt",
+                         "Last Attempt", "Last Reply"])  # fmt: skip
+        for i in range(n):
+            writer.writerow([f"L-{i}", f"Prospect{i} Example", f"Company {i}",
+                             f"p{i}@example.com", "engaged", str(10_000 + i),
+                             f"cut costs by {i % 9 + 2} percent", "3", "email;voicemail",
+                             "2026-11-06", "2026-11-16", "2026-11-03"])  # fmt: skip
+
+
+def llm(n: int, concurrency: int, latency: float, fail_500: float, drop: float) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.standin import StandIn
+
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        StandIn(latency=latency, fail_500=fail_500, drop=drop, seed=11) as standin,
+    ):
+        source = Path(tmp) / "in.csv"
+        message_rows(source, n)
+        out = Path(tmp) / "out.jsonl"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DRAFTER_"))}
+        env |= {"OPENAI_BASE_URL": standin.url, "OPENAI_API_KEY": "sk-bench",
+                "DRAFTER_CACHE_DIR": str(Path(tmp) / "cache"),
+                "DRAFTER_SENDER_NAME": "Dana Reyes"}  # fmt: skip
+        command = [sys.executable, "-m", "drafter", "batch", str(source), "--out", str(out),
+                   "--today", TODAY.isoformat(), "--model", "gpt-4o-mini",
+                   "--concurrency", str(concurrency)]  # fmt: skip
+        start = time.perf_counter()
+        proc = subprocess.run(command, capture_output=True, text=True, env=env)
+        seconds = time.perf_counter() - start
+        records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        keys = [r["key"] for r in records]
+        errors = [r for r in records if r["status"] == "error"]
+        ideal = n * latency / concurrency
+        print(f"LLM path: {n} rows, concurrency {concurrency}, {latency * 1000:.0f} ms a request, "
+              f"faults {fail_500:.0%} 500s + {drop:.0%} dropped connections")  # fmt: skip
+        print(f"  wall {seconds:.2f} s (whole command, start-up included); ideal "
+              f"{ideal:.2f} s; ratio {seconds / ideal:.3f}")  # fmt: skip
+        print(f"  requests served {standin.served}, sent {len(standin.requests)}; records "
+              f"{len(records)}, distinct {len(set(keys))}, errors {len(errors)}; exit "
+              f"{proc.returncode}")  # fmt: skip
+
+
 def _cores() -> set[int]:
     import os
 
@@ -117,7 +174,9 @@ def _cores() -> set[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", nargs="?", default="offline", choices=["offline"])
+    parser.add_argument("mode", nargs="?", default="offline", choices=["offline", "llm", "faults"])
+    parser.add_argument("--rows", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
@@ -125,7 +184,12 @@ def main() -> None:
     if args.one:
         one_offline(args.one, args.workers)
         return
-    offline([int(s) for s in args.sizes.split(",")], args.workers)
+    if args.mode == "llm":
+        llm(args.rows, args.concurrency, 0.3, 0.0, 0.0)
+    elif args.mode == "faults":
+        llm(args.rows, args.concurrency, 0.05, 0.10, 0.02)
+    else:
+        offline([int(s) for s in args.sizes.split(",")], args.workers)
 
 
 if __name__ == "__main__":

@@ -558,3 +558,22 @@ def test_the_asked_channel_is_said_only_on_that_channel(playbook: Playbook) -> N
         )
         said[channel] = "works best" in body
     assert said == {c: c is Channel.text for c in FOLLOW_UP_CHANNELS}
+
+
+def test_the_llm_prompt_names_a_brush_off(playbook: Playbook) -> None:
+    from drafter.draft.base import DraftRequest
+    from drafter.draft.llm.prompt import history_said
+
+    for history in (BRUSH_OFF, {**as_summary(BRUSH_OFF), "last_reply_outcome": "deferred"}):
+        ctx = make_context(stage="cold", history=history)
+        plan = make_plan(ctx, playbook, TODAY)
+        request = DraftRequest(ctx, plan, ctx.sender, "follow_up", Channel.call, TODAY)
+        said = history_said(request)
+        assert "live brush-off" in said["last_answer"]
+        if isinstance(history, list):
+            assert any("live brush-off" in t for t in said["touches"])
+    plain = make_context(history=MET)
+    request = DraftRequest(
+        plain, make_plan(plain, playbook, TODAY), plain.sender, "follow_up", Channel.email, TODAY
+    )
+    assert "last_answer" not in history_said(request)

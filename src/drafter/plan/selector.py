@@ -240,6 +240,8 @@ def build_toward(
         return None
     if eng.attempts == 0 and eng.last_reply is None and eng.last_touch is None:
         return None
+    if eng.last_used(playbook.closing) is not None:
+        return None  # after an unanswered closing message nothing but move_on
     first_day = earliest_allowed(follow, ctx, eng, playbook, start)
     if first_day is None or (before is not None and first_day >= before):
         return None

@@ -21,6 +21,7 @@ from drafter.draft.base import Attempt, DraftRequest
 from drafter.draft.facts import history_facts
 from drafter.draft.llm.tokens import count_messages
 from drafter.errors import PlaybookError
+from drafter.plan.engagement import summarise
 from drafter.playbook import Technique
 from drafter.templating import strict_environment
 
@@ -146,9 +147,13 @@ def history_said(request: DraftRequest) -> dict[str, Any]:
     if isinstance(history, list):
         said["touches"] = [
             f"{t.date} {'from us' if t.direction.value == 'out' else 'from them'} "
-            f"by {t.channel.value}" + (f" ({t.technique})" if t.technique else "")
+            f"by {t.channel.value}"
+            + (f" ({t.technique})" if t.technique else "")
+            + (" (a live brush-off: they put us off)" if t.outcome == "deferred" else "")
             for t in history
         ]
+    if summarise(request.ctx).last_reply_deferred:
+        said["last_answer"] = 'a live brush-off: they picked up but put us off ("call me back")'
     return said
 
 

@@ -117,6 +117,8 @@ def _describe_one(error: Any) -> str:
         return "unknown key (check the spelling)"
     if error["type"] == "missing":
         return "required key is missing"
+    if error.get("input", "") is None:
+        return "is empty: fill it in" + (f" ({message})" if "should be '" in message else "")
     shown = "(got " in message or message.startswith("unknown ")  # the word is named
     if "input" in error and not isinstance(error["input"], dict | list) and not shown:
         message = f"{message} (got {short(error['input'])})"

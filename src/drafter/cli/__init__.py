@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from drafter.cli import batch, cache, check, draft, eval, log, plan, playbook
+from drafter.cli import batch, cache, check, draft, eval, init, log, plan, playbook
 from drafter.errors import DrafterError, redact
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.command("check")(check.check_command)
 app.command("log")(log.log_command)
 app.command("batch")(batch.batch_command)
 app.command("eval")(eval.eval_command)
+app.command("init")(init.init_command)
 app.add_typer(playbook.app, name="playbook")
 app.add_typer(cache.app, name="cache")
 

@@ -238,3 +238,30 @@ def test_log_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         "technique": "rescue_call",
     }
     assert data["plan"]["send_on"] >= str(dt.date(2026, 11, 23))
+
+
+def test_a_brush_off_with_a_date_they_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _copy(tmp_path, "rescue_call.yaml")
+    result = run_cli(
+        capsys,
+        "log",
+        str(path),
+        "--replied",
+        "--deferred",
+        "--channel",
+        "call",
+        "--follow-up-on",
+        "2027-01-05",
+        "--follow-up-channel",
+        "phone",
+    )
+    assert result.code == 0, result.err
+    text = path.read_text()
+    assert "  - {date: 2026-11-23, channel: call, direction: in, outcome: deferred}" in text
+    assert "  follow_up_on: 2027-01-05\n  follow_up_channel: call\n" in text
+    plan = json.loads(run_cli(capsys, "plan", str(path), "--json").out)
+    assert (plan["technique"], plan["send_on"]) == ("wait", "2027-01-05")
+    bad = run_cli(capsys, "log", str(path), "--deferred")
+    assert bad.code == 2 and "--replied" in bad.err

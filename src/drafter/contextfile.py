@@ -28,7 +28,7 @@ from drafter.loading import data_format, parse_data, read_text
 from drafter.plan.models import Plan
 from drafter.plan.selector import make_plan
 from drafter.playbook import Playbook
-from drafter.record import Decision, TouchRequest, add_touch, decide_touch
+from drafter.record import Decision, TouchRequest, add_touch, decide_touch, set_follow_up
 
 _CONVERTED_NOTE = (
     "history: converted from the CRM summary by drafter log on {day}. The dates between\n"
@@ -79,9 +79,9 @@ def log_touch(
     day = resolve_today(ctx, today, clock, path=shown)
     decision = decide_touch(ctx, playbook, day, request)
     if suffix == ".json":
-        new_text, converted = _edit_json(text, ctx, decision)
+        new_text, converted = _edit_json(text, ctx, decision, request)
     else:
-        new_text, converted = _edit_yaml(text, ctx, decision, day)
+        new_text, converted = _edit_yaml(text, ctx, decision, request, day)
     # what is written must read back, with the touch in it
     after = check_context(parse_data(new_text, suffix, shown), playbook, path=shown)
     write_atomically(Path(path), new_text)
@@ -89,7 +89,9 @@ def log_touch(
     return Logged(decision, converted, make_plan(after, playbook, plan_day), plan_day)
 
 
-def _edit_yaml(text: str, ctx: DealContext, decision: Decision, day: dt.date) -> tuple[str, bool]:
+def _edit_yaml(
+    text: str, ctx: DealContext, decision: Decision, request: TouchRequest, day: dt.date
+) -> tuple[str, bool]:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     yaml = _yaml()
@@ -113,6 +115,10 @@ def _edit_yaml(text: str, ctx: DealContext, decision: Decision, day: dt.date) ->
     if isinstance(history, CommentedSeq) and not history:
         history.fa.set_block_style()  # `history: []` grows into one line per touch
     converted = add_touch(document, ctx, decision.touch, new_item=new_item, new_list=new_list)
+    if request.follow_up_on is not None:
+        set_follow_up(
+            document, request.follow_up_on, request.follow_up_channel, new_map=CommentedMap
+        )
     if converted:
         document.yaml_set_comment_before_after_key(
             "history", before=_CONVERTED_NOTE.format(day=day)
@@ -122,7 +128,9 @@ def _edit_yaml(text: str, ctx: DealContext, decision: Decision, day: dt.date) ->
     return out.getvalue(), converted
 
 
-def _edit_json(text: str, ctx: DealContext, decision: Decision) -> tuple[str, bool]:
+def _edit_json(
+    text: str, ctx: DealContext, decision: Decision, request: TouchRequest
+) -> tuple[str, bool]:
     document = json.loads(text)
     indent = re.search(r"\n( +)\S", text)
 
@@ -133,6 +141,9 @@ def _edit_json(text: str, ctx: DealContext, decision: Decision) -> tuple[str, bo
         return items
 
     converted = add_touch(document, ctx, decision.touch, new_item=new_item, new_list=new_list)
+    if request.follow_up_on is not None:
+        set_follow_up(document, request.follow_up_on, request.follow_up_channel, new_map=dict)
+        document["deal"]["follow_up_on"] = request.follow_up_on.isoformat()
     width = len(indent.group(1)) if indent else 2
     return json.dumps(document, indent=width, ensure_ascii=False) + "\n", converted
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from drafter.context import Channel, DealContext, Direction, HistorySummary, Touch
+from drafter.context import Channel, DealContext, Direction, HistorySummary, Outcome, Touch
 from drafter.errors import InputError
 from drafter.plan.engagement import facts, summarise
 from drafter.plan.selector import blocked, choose_channel, make_plan
@@ -35,8 +35,11 @@ class TouchRequest:
     channel: Channel | None = None
     technique: str | None = None  # an id, or "none" for an ordinary touch
     replied: bool = False
+    deferred: bool = False  # their answer was a live brush-off ("busy, call me back")
     met: bool = False
     force: bool = False
+    follow_up_on: dt.date | None = None  # the date they named for the next contact
+    follow_up_channel: Channel | None = None  # and how they asked to be reached then
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,14 @@ def decide_touch(
         )
     if request.replied and request.met:
         raise InputError("a touch is a reply or a meeting, not both: use one", key="--met")
+    if request.follow_up_channel is not None and request.follow_up_on is None:
+        raise InputError("add --follow-up-on, the date they named", key="--follow-up-channel")
+    if request.follow_up_on is not None and request.follow_up_on < day:
+        raise InputError(
+            f"{request.follow_up_on} is before the touch ({day})", key="--follow-up-on"
+        )
+    if request.deferred and not request.replied:
+        raise InputError("--deferred describes a reply: add --replied", key="--deferred")
     if request.replied or request.met:
         return Decision(_inbound(ctx, day, request), "as given")
     touch, source = _outbound(ctx, playbook, day, request)
@@ -80,7 +91,8 @@ def _inbound(ctx: DealContext, day: dt.date, request: TouchRequest) -> Touch:
     channel = request.channel or _last_outbound_channel(ctx)
     if channel is None:
         raise InputError("say how they replied, e.g. --channel email", key="--channel")
-    return Touch(date=day, channel=channel, direction=Direction.in_)
+    outcome = Outcome.deferred if request.deferred else None
+    return Touch(date=day, channel=channel, direction=Direction.in_, outcome=outcome)
 
 
 def _last_outbound_channel(ctx: DealContext) -> Channel | None:
@@ -171,6 +183,8 @@ def touch_record(touch: Touch, *, dates_as_text: bool) -> dict[str, Any]:
     }
     if touch.technique:
         record["technique"] = touch.technique
+    if touch.outcome:
+        record["outcome"] = touch.outcome.value
     return record
 
 
@@ -183,7 +197,14 @@ def summary_as_touches(summary: HistorySummary) -> list[Touch]:
     """
     out: list[Touch] = []
     if summary.last_reply is not None:
-        out.append(Touch(date=summary.last_reply, channel=Channel.email, direction=Direction.in_))
+        out.append(
+            Touch(
+                date=summary.last_reply,
+                channel=Channel.email,
+                direction=Direction.in_,
+                outcome=summary.last_reply_outcome,
+            )
+        )
     n, last = summary.attempts, summary.last_attempt
     if n == 0 or last is None:
         return out
@@ -243,3 +264,16 @@ def _item_day(item: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         return None
+
+
+def set_follow_up(
+    document: MutableMapping[str, Any], day: dt.date, channel: Channel | None, *, new_map: Any
+) -> None:
+    """Set ``deal.follow_up_on`` (and ``follow_up_channel``): the date they named."""
+    deal = document.get("deal")
+    if not isinstance(deal, MutableMapping):
+        deal = new_map({})
+        document["deal"] = deal
+    deal["follow_up_on"] = day
+    if channel is not None:
+        deal["follow_up_channel"] = channel.value

@@ -83,6 +83,18 @@ FIELDS: tuple[Field, ...] = (
         '"we now integrate with your point-of-sale system"',
         "something new to share since you last spoke",
     ),
+    Field(
+        "deal.follow_up_on",
+        "2027-01-05",
+        "the date they named for the next contact ('call me after the holidays')",
+    ),
+    Field(
+        "deal.follow_up_channel",
+        "call",
+        "how they asked to be reached then (call, email, text, ...)",
+    ),
+    Field("deal.rfp", "true", "they issued a request for proposal (RFP, RFQ, tender)"),
+    Field("deal.deadline", "2026-12-15", "a date the buyer set (an RFP's due date, a decision)"),
     Field("deal.notes", '"liked the routing demo"', "anything; never used as an instruction"),
 )
 
@@ -91,9 +103,10 @@ _HISTORY_HELP = f"""\
 #   date: YYYY-MM-DD; channel: {_values(Channel)}
 #   (or a word like phone, demo, sms); direction: out (you) or in (they replied, or met you);
 #   technique: on your own touches, the playbook technique it was (drafter playbook list):
-#   name it, or a closing message may be proposed again.
+#   name it, or a closing message may be proposed again; outcome: on their touches,
+#   deferred for a live brush-off ("busy, call me back"), else leave it out.
 #   Or a CRM summary instead of the list: attempts, channels_tried, first_attempt,
-#   last_attempt, last_reply, last_technique (see docs/context.md)."""
+#   last_attempt, last_reply, last_reply_outcome, last_technique (see docs/context.md)."""
 
 _HISTORY_EXAMPLES = """\
 #  - {date: 2026-11-03, channel: meeting, direction: in}

@@ -68,11 +68,11 @@ ChannelOpt = Annotated[
 ]
 
 
-def parse_channel(value: str | None) -> Channel | None:
+def parse_channel(value: str | None, option: str = "--channel") -> Channel | None:
     """``--channel``, in any case; a one-line error naming the option otherwise."""
     from drafter.context import parse_channel as parse
 
-    return parse(value.strip().lower() if value is not None else None, key="--channel")
+    return parse(value.strip().lower() if value is not None else None, key=option)
 
 
 def parse_day(value: str | None, option: str) -> dt.date | None:

@@ -39,7 +39,27 @@ def log_command(
     replied: Annotated[
         bool, typer.Option("--replied", help="They replied (by --channel, default: as last time).")
     ] = False,
+    deferred: Annotated[
+        bool,
+        typer.Option("--deferred", help="With --replied: a live brush-off ('busy, call me back')."),
+    ] = False,
     met: Annotated[bool, typer.Option("--met", help="You met them (or they saw a demo).")] = False,
+    follow_up_on: Annotated[
+        str | None,
+        typer.Option(
+            "--follow-up-on",
+            metavar="YYYY-MM-DD",
+            help="The date they named for the next contact (sets deal.follow_up_on).",
+        ),
+    ] = None,
+    follow_up_channel: Annotated[
+        str | None,
+        typer.Option(
+            "--follow-up-channel",
+            metavar="CHANNEL",
+            help="How they asked to be reached then (sets deal.follow_up_channel).",
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Record a touch the plan forbids (it happened).")
     ] = False,
@@ -58,6 +78,8 @@ def log_command(
     Example: drafter log deal.yaml
 
     Example: drafter log deal.yaml --replied --channel email --date 2026-12-02
+
+    Example: drafter log deal.yaml --replied --deferred --channel call --follow-up-on 2027-01-05
     """
     import datetime as dt
 
@@ -71,8 +93,11 @@ def log_command(
         channel=parse_channel(channel),
         technique=technique,
         replied=replied,
+        deferred=deferred,
         met=met,
         force=force,
+        follow_up_on=parse_day(follow_up_on, "--follow-up-on"),
+        follow_up_channel=parse_channel(follow_up_channel, "--follow-up-channel"),
     )
     logged = log_touch(
         context, book, request, today=parse_day(today, "--today"), clock=dt.date.today()

@@ -177,3 +177,26 @@ def test_bad_currency_in_a_context_is_one_line(
     assert result.code == 2 and "deal.currency" in result.err
     assert "ISO 4217" in result.err and len(result.err.strip().splitlines()) == 1
     assert result.err.count("dollars") == 1  # named once
+
+
+def test_batch_rows_take_the_configured_currency() -> None:
+    import datetime as dt
+
+    from drafter.batch.rows import DraftConfig, RowDrafter
+    from drafter.settings import Settings
+
+    header = ("name", "company", "stage", "value", "currency")
+    drafter = RowDrafter(
+        DraftConfig(
+            settings=Settings(currency="EUR"),
+            header=header,
+            today=dt.date(2026, 11, 23),
+            fmt="jsonl",
+        )
+    )
+    plain = drafter.read(["Ann Lee", "Acme", "engaged", "2,400,000", ""]).ctx.deal
+    assert (plain.value, plain.currency) == (2_400_000, "EUR")
+    named = drafter.read(["Ann Lee", "Acme", "engaged", "2400000 USD", ""]).ctx.deal
+    assert named.currency == "USD"
+    column = drafter.read(["Ann Lee", "Acme", "engaged", "$2.4M", "cad"]).ctx.deal
+    assert (column.value, column.currency) == (2_400_000, "CAD")

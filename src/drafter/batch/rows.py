@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from drafter.batch.columns import Layout, Row, RowProblem, RowReader, check_today, layout
@@ -74,7 +74,7 @@ class RowDrafter:
 
     def __call__(self, job: Job) -> Finished:
         try:
-            row = self.reader.read(job.cells)
+            row = self.read(job.cells)
             check_today(row.ctx, self.config.today, self.layout)
             return self._draft(job, row)
         except RowProblem as problem:
@@ -84,12 +84,19 @@ class RowDrafter:
         except Exception as exc:  # a bug must not stop the batch: say so on the row
             return self.error(job, None, f"internal error: {type(exc).__name__}: {exc}")
 
+    def read(self, cells: list[str]) -> Row:
+        """One CSV row as a deal; a deal that names no currency takes the
+        configured one (``currency`` in drafter.toml), as ``plan`` and ``draft`` do."""
+        row = self.reader.read(cells)
+        ctx = row.ctx.with_default_currency(self.config.settings.currency)
+        return row if ctx is row.ctx else replace(row, ctx=ctx)
+
     async def adraft(self, job: Job) -> Finished:
         """:meth:`__call__` on the async client (LLM rows run many at once)."""
         from drafter.draft.pipeline import adraft_deal
 
         try:
-            row = self.reader.read(job.cells)
+            row = self.read(job.cells)
             check_today(row.ctx, self.config.today, self.layout)
             result = await adraft_deal(
                 row.ctx,
@@ -120,7 +127,7 @@ class RowDrafter:
         from drafter.plan.selector import make_plan
 
         try:
-            row = self.reader.read(job.cells)
+            row = self.read(job.cells)
             check_today(row.ctx, self.config.today, self.layout)
             plan = make_plan(
                 row.ctx,

@@ -321,3 +321,12 @@ def test_long_bad_values_are_not_echoed_whole(
     result = run_cli(capsys, "plan", _json(tmp_path, GOOD), option, "x" * 3000)
     assert_clean_error(result, option)
     assert len(result.err) < 400
+
+
+@pytest.mark.parametrize("option", ["--sender-name", "--sender-phone"])
+def test_a_blank_sender_flag_is_one_line(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_cli(capsys, "draft", _json(tmp_path, GOOD), "--offline", option, " ")
+    assert result.code == 2 and option in result.err and "is empty" in result.err
+    assert len(result.err.strip().splitlines()) == 1

@@ -17,6 +17,7 @@ from drafter.cli.common import (
     SenderPhoneOpt,
     TodayOpt,
     parse_day,
+    sender_flags,
 )
 
 
@@ -100,7 +101,6 @@ def batch_command(
     from drafter.batch.runner import BatchRequest, run_batch
     from drafter.cli.batch_view import reporter_for, summary_text
     from drafter.cli.common import load_settings_and_playbook
-    from drafter.context import Sender
     from drafter.errors import InputError
 
     if via not in ("live", "batch-api"):
@@ -110,7 +110,7 @@ def batch_command(
         raise InputError("the OpenAI Batch API route is not built yet", key="--via")
     settings = settings.with_llm(model=model)
     user_map, map_source = _column_map(column_map, settings.batch.columns)
-    flags = Sender(name=sender_name, company=sender_company, phone=sender_phone, email=sender_email)
+    flags = sender_flags(sender_name, sender_company, sender_phone, sender_email)
     request = BatchRequest(
         input=input_csv,
         out=out,

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import TypeAdapter, ValidationError
 
-from drafter.context import Channel, DealContext
+from drafter.context import Channel, DealContext, Sender
 from drafter.errors import InputError
 from drafter.playbook import Playbook, load_playbook
 from drafter.settings import Settings, load_settings
@@ -110,6 +110,19 @@ def load_all(context: str, today: str | None, config: Path | None, playbook: Pat
     ctx = load_context(context, book).with_default_currency(settings.currency)
     day = resolve_today(ctx, override, dt.date.today(), path=context)
     return Loaded(settings, book, ctx, day)
+
+
+def sender_flags(
+    name: str | None, company: str | None, phone: str | None, email: str | None
+) -> Sender:
+    """The ``--sender-*`` flags as a Sender; a blank one is a one-line error naming it."""
+    given = {"name": name, "company": company, "phone": phone, "email": email}
+    for field, value in given.items():
+        if value is not None and not value.strip():
+            raise InputError(
+                "is empty: give a value or leave the option out", key=f"--sender-{field}"
+            )
+    return Sender(**given)
 
 
 def print_json(data: Any) -> None:

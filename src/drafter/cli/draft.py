@@ -21,6 +21,7 @@ from drafter.cli.common import (
     load_all,
     parse_channel,
     print_json,
+    sender_flags,
 )
 from drafter.cli.plan import TechniqueOpt
 from drafter.errors import InputError
@@ -102,7 +103,6 @@ def draft_command(
     Example: drafter draft deal.yaml --offline -q | pbcopy
     """
     from drafter.cli.show import draft_result_text, quiet_text
-    from drafter.context import Sender
     from drafter.draft.pipeline import draft_deal
     from drafter.runtime import build_runtime
 
@@ -115,7 +115,7 @@ def draft_command(
         voice=voice,
     )
     runtime = build_runtime(settings, loaded.playbook, offline=offline, use_cache=not no_cache)
-    flags = Sender(name=sender_name, company=sender_company, phone=sender_phone, email=sender_email)
+    flags = sender_flags(sender_name, sender_company, sender_phone, sender_email)
     result = draft_deal(
         loaded.ctx,
         runtime,

@@ -1,12 +1,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from drafter.context import DealContext
 from drafter.playbook import Playbook, load_playbook
+
+# Fuzzing (tests/test_fuzz.py): seeded and bounded in CI; DRAFTER_FUZZ=deep for
+# ten times the examples on a developer's machine. No example database: a run
+# writes nothing into the work tree.
+hypothesis_settings.register_profile(
+    "ci", max_examples=60, derandomize=True, database=None, deadline=None, print_blob=True
+)
+hypothesis_settings.register_profile(
+    "deep", max_examples=600, derandomize=False, database=None, deadline=None
+)
+hypothesis_settings.load_profile("deep" if os.environ.get("DRAFTER_FUZZ") == "deep" else "ci")
 
 TODAY = dt.date(2026, 11, 22)
 SENDER = {

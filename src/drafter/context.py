@@ -28,7 +28,28 @@ from pydantic import (
 
 from drafter.money import parse_amount, parse_currency
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# One line or a short paragraph of a rep's or a CRM's text (names, steps, news).
+# A NUL or other control character is refused (it would land in the draft), and
+# so is a field longer than any real one (a pasted document).
+TEXT_MAX = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(
+            f"contains the control character U+{ord(found.group()):04X} "
+            f"at character {found.start() + 1}"
+        )
+    return value
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX),
+    AfterValidator(_printable),
+]
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)

@@ -20,7 +20,40 @@ M = TypeVar("M", bound=BaseModel)
 
 # libyaml's safe loader when PyYAML was built with it (ten times faster), else
 # the pure-Python one: the same safe subset either way.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _YAML_LOADER(_SAFE_LOADER):  # type: ignore[valid-type,misc]
+    """The safe loader, refusing a key given twice in one mapping (YAML keeps
+    the last silently: ``prospect:`` twice would plan for the second one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if not isinstance(key, str | int | float | bool | dt.date):
+                continue  # an unhashable key: the model's validation names it
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    problem=f"duplicate key {short(key)}", problem_mark=key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (JSON would keep the last)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(f"duplicate key {short(key)}")
+        out[key] = value
+    return out
+
 
 # Tags of discriminated unions appear in error locations; users never typed them.
 _HIDDEN_LOC_PARTS = {"touches", "summary"}
@@ -72,18 +105,31 @@ def parse_data(
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            problem = getattr(exc, "problem", None) or "invalid YAML"
+            problem = getattr(exc, "problem", None) or _reader_problem(exc)
             raise error(f"invalid YAML{where}: {problem}", path=shown) from None
     if suffix == ".json":
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             raise error(
                 f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", path=shown
             ) from None
+        except _DuplicateKey as exc:
+            raise error(f"invalid JSON: {exc}", path=shown) from None
     raise error(
         f"unsupported file type {suffix or '(none)'!r}: use .json, .yaml or .yml", path=shown
     )
+
+
+def _reader_problem(exc: yaml.YAMLError) -> str:
+    """What a YAML reader error means (a NUL byte or other control character)."""
+    character = getattr(exc, "character", None)
+    if isinstance(character, str | int):
+        code = ord(character) if isinstance(character, str) else character
+        where = getattr(exc, "position", None)
+        at = f" at character {where + 1}" if isinstance(where, int) else ""
+        return f"control character U+{code:04X}{at} (YAML allows none but tab and newline)"
+    return "not readable as YAML"
 
 
 def check_patterns(patterns: list[str]) -> list[str]:

@@ -14,8 +14,10 @@ without moving offsets (``drafter.check.rules.RuleSet.prepare``).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -171,23 +173,47 @@ def _is_allowed(f: Finding, spans: list[tuple[int, int]]) -> bool:
 def _outermost(found: list[tuple[Rule, Finding]]) -> list[tuple[Rule, Finding]]:
     """One finding per passage: drop a finding that lies within the span of an
     at least as severe finding of another rule (``URGENT`` is fake urgency, not
-    also shouting; ``!!!`` is doubled punctuation, not also too many ``!``)."""
+    also shouting; ``!!!`` is doubled punctuation, not also too many ``!``).
+
+    Kept spans are indexed by start per part, so a message with tens of
+    thousands of findings (a 1 MB paste) is not checked pairwise: only spans
+    that start within the longest kept span's length before a finding can hold it.
+    """
     ranked = sorted(found, key=lambda rf: (-LEVEL_RANK[rf[0].level], rf[1].start - rf[1].end))
     kept: list[tuple[Rule, Finding]] = []
+    spans: dict[str, list[tuple[int, int, int]]] = {}  # part -> sorted (start, end, rule)
+    longest: dict[str, int] = {}
     for rule, f in ranked:
-        inside = f.end > f.start and any(
-            g.part == f.part and g.start <= f.start and f.end <= g.end and other is not rule
-            for other, g in kept
-            if g.end > g.start
-        )
-        if not inside:
-            kept.append((rule, f))
+        if f.end > f.start:
+            index = spans.setdefault(f.part, [])
+            reach = f.start - longest.get(f.part, 0)
+            i = bisect.bisect_right(index, (f.start, sys.maxsize, sys.maxsize))
+            inside = False
+            while i > 0 and index[i - 1][0] >= reach:
+                i -= 1
+                start, end, owner = index[i]
+                if f.end <= end and owner != id(rule):
+                    inside = True
+                    break
+            if inside:
+                continue
+            bisect.insort(index, (f.start, f.end, id(rule)))
+            longest[f.part] = max(longest.get(f.part, 0), f.end - f.start)
+        kept.append((rule, f))
     return kept
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+    """(line, column), both 1-based, of ``offset``: a bisection over the text's
+    line starts, so thousands of violations in a long paste stay linear."""
+    starts = _line_starts(text)
+    line = bisect.bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1
+
+
+@functools.lru_cache(maxsize=2)  # the body and the subject of the message being reported
+def _line_starts(text: str) -> tuple[int, ...]:
+    return (0, *(m.end() for m in re.finditer("\n", text)))
 
 
 def _findings(

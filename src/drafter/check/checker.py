@@ -191,7 +191,7 @@ def _outermost(found: list[tuple[Rule, Finding]]) -> list[tuple[Rule, Finding]]:
             inside = False
             while i > 0 and index[i - 1][0] >= reach:
                 i -= 1
-                start, end, owner = index[i]
+                _, end, owner = index[i]
                 if f.end <= end and owner != id(rule):
                     inside = True
                     break

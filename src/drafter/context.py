@@ -176,9 +176,17 @@ _NOT_A_VERB = frozenset(
 )
 
 
+_LEADING_TO = re.compile(r"^to\s+", re.IGNORECASE)
+
+
+def without_leading_to(text: str) -> str:
+    """'to review the plan' -> 'review the plan' (templates put their own 'to')."""
+    return _LEADING_TO.sub("", text.strip())
+
+
 def reads_as_verb_phrase(text: str) -> bool:
     """Whether a next step or benefit fits 'we agreed to ...' / 'help you ...'."""
-    words = re.sub(r"^to\s+", "", text.strip(), flags=re.IGNORECASE).split()
+    words = without_leading_to(text).split()
     if not words:
         return False
     first = words[0].strip("'\"")

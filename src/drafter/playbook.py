@@ -18,11 +18,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drafter.context import Channel
+from drafter.days import WEEKDAYS, Weekday, weekday_of
 from drafter.errors import InputError, PlaybookError
 from drafter.loading import Patterns, read_data, short, validate
 from drafter.money import format_amount
 from drafter.plan.engagement import DATE_FACTS, FACT_LABELS
 from drafter.resources import data_dir
+from drafter.settings import Level
 
 _OPERATORS = ("eq", "ne", "in_", "not_in", "gte", "lte", "between", "contains", "not_contains")
 
@@ -220,7 +222,7 @@ class Move(_Data):
     text: str
     channels: list[Channel] = Field(default_factory=list)  # empty: every channel
     patterns: Patterns = Field(default_factory=list)  # case-insensitive regexes
-    level: Literal["error", "warning", "suggestion"] = "error"
+    level: Level = "error"
     subject: bool = False  # about the subject line: checked only when a subject is given
 
     def applies_to(self, channel: Channel | None) -> bool:
@@ -259,10 +261,6 @@ class Technique(_Data):
         return next((w for w in self.when if not w.failing(facts)), None)
 
 
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
 class Source(_Data):
     """An article the playbook cites: its title (what users see) and what it gives."""
 
@@ -298,7 +296,7 @@ def next_working_day(day: dt.date, settings: Settings) -> dt.date:
     """``day`` itself if it is a working day, else the next one."""
     for offset in range(7):
         candidate = day + dt.timedelta(days=offset)
-        if WEEKDAYS[candidate.weekday()] in settings.working_days:
+        if weekday_of(candidate) in settings.working_days:
             return candidate
     return day
 
@@ -337,23 +335,22 @@ class Playbook(_Data):
         return _FILE_ID.sub(title, _SEED.sub(title, text))
 
     def get(self, technique_id: str) -> Technique:
-        try:
-            return self.techniques[technique_id]
-        except KeyError:
-            known = ", ".join(sorted(self.techniques))
-            raise PlaybookError(
-                f"unknown technique {technique_id!r}; known: {known}", key="technique"
-            ) from None
+        if technique_id not in self.techniques:
+            raise PlaybookError(unknown_technique(technique_id, self.techniques), key="technique")
+        return self.techniques[technique_id]
 
 
 def require_technique(technique_id: str, known: Iterable[str], *, key: str) -> str:
     """``technique_id`` if it is one of ``known``; a one-line input error naming ``key``."""
     names = sorted(known)
     if technique_id not in names:
-        raise InputError(
-            f"unknown technique {short(technique_id)}; known: {', '.join(names)}", key=key
-        )
+        raise InputError(unknown_technique(technique_id, names), key=key)
     return technique_id
+
+
+def unknown_technique(technique_id: str, known: Iterable[str]) -> str:
+    """The one wording of an unknown technique, for input and playbook errors alike."""
+    return f"unknown technique {short(technique_id)}; known: {', '.join(sorted(known))}"
 
 
 REQUIRED_IDS = ("move_on", "wait")

@@ -46,7 +46,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -71,7 +71,10 @@ ENV_SENDER = {
 }
 DEFAULT_CONFIG = "drafter.toml"
 
+# Severity names, most severe first: the one list the checker, the rule files,
+# the playbook's moves and ``check --min-level`` all read.
 Level = Literal["error", "warning", "suggestion"]
+LEVELS: tuple[Level, ...] = get_args(Level)
 
 
 class CheckSettings(BaseModel):

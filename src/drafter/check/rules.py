@@ -44,10 +44,10 @@ from drafter.check.readability import WORD, TextStats, measure
 from drafter.context import Channel
 from drafter.errors import PlaybookError
 from drafter.loading import Patterns, check_patterns, read_data, validate
-from drafter.settings import Level
+from drafter.settings import LEVELS, Level
 
 Part = Literal["body", "subject"]
-LEVEL_RANK: dict[str, int] = {"suggestion": 0, "warning": 1, "error": 2}
+LEVEL_RANK: dict[str, int] = {level: len(LEVELS) - i for i, level in enumerate(LEVELS)}
 RULE_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 
 

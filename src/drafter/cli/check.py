@@ -10,8 +10,7 @@ from drafter.cli.common import ConfigOpt, JsonOpt, PlaybookOpt, parse_channel, p
 from drafter.errors import InputError
 from drafter.loading import short
 from drafter.playbook import require_technique
-
-LEVELS = ("error", "warning", "suggestion")
+from drafter.settings import LEVELS
 
 FileArg = Annotated[
     str,

@@ -24,7 +24,13 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
-from drafter.context import Channel, DealContext, Sender, reads_as_verb_phrase
+from drafter.context import (
+    Channel,
+    DealContext,
+    Sender,
+    reads_as_verb_phrase,
+    without_leading_to,
+)
 from drafter.draft.base import Attempt, DraftRequest
 from drafter.draft.facts import history_facts
 from drafter.draft.models import Draft
@@ -217,7 +223,7 @@ def _phrase(value: str | None, *, verb: bool = False) -> str | None:
     if verb:
         if not reads_as_verb_phrase(text):
             return None  # a sentence would break the template's; the plan says so
-        text = re.sub(r"^to\s+", "", text, flags=re.IGNORECASE) or text
+        text = without_leading_to(text) or text
         first = text.split()[0]
         if first[:1].isupper() and first[1:].islower() and first.isalpha():
             text = text[0].lower() + text[1:]

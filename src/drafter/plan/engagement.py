@@ -22,6 +22,7 @@ from drafter.context import (
     Outcome,
     PreferredChannel,
 )
+from drafter.days import weekday_of
 
 # The means a channel belongs to. Seed 001 asks for attempts "through different
 # means such as voicemail and email": a call and a voicemail are one means.
@@ -301,7 +302,7 @@ def facts(
         "c_level": is_c_level(p.title),
         "has_deadline": d.deadline is not None,
         "away": p.away_until is not None and day < p.away_until,
-        "weekday": ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()],
+        "weekday": weekday_of(day),
     }
 
 

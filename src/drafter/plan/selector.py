@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from drafter.context import Channel, DealContext, Direction, Role, Stage
+from drafter.days import WEEKDAY_NAMES
 from drafter.errors import InputError
 from drafter.plan.engagement import (
     DATE_FACTS,
@@ -53,15 +54,6 @@ from drafter.playbook import (
 )
 
 _DAY = dt.timedelta(days=1)
-_DAY_NAMES = {
-    "mon": "Monday",
-    "tue": "Tuesday",
-    "wed": "Wednesday",
-    "thu": "Thursday",
-    "fri": "Friday",
-    "sat": "Saturday",
-    "sun": "Sunday",
-}
 DYNAMIC_FACTS = frozenset(
     {
         "attempts",
@@ -114,7 +106,7 @@ def blocked(
     if held:
         return ", and ".join(held)
     if f["weekday"] not in playbook.settings.working_days:
-        return f"{_DAY_NAMES[f['weekday']]} is not a working day"
+        return f"{WEEKDAY_NAMES[f['weekday']]} is not a working day"
     since, gap = f["days_since_last_touch"], _gap(technique, playbook)
     if since is not None and since < gap:
         return (

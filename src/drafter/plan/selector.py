@@ -84,8 +84,18 @@ class Match:
     channel: Channel | None = None  # the channel the reason calls for, if any
 
 
-def _gap(technique: Technique, playbook: Playbook) -> int:
-    return technique.min_days_between_touches or playbook.settings.min_days_between_touches
+def _gap(technique: Technique | None, playbook: Playbook) -> int:
+    """The spacing rule, in one place: days from the last touch before
+    ``technique`` may go (its own minimum, else the playbook's; the playbook's
+    when no technique is named)."""
+    own = technique.min_days_between_touches if technique is not None else None
+    return own or playbook.settings.min_days_between_touches
+
+
+def after_closing(technique: Technique, f: Mapping[str, Any]) -> bool:
+    """The honesty rule, in one place: a message is never planned while a
+    closing message is unanswered (a final message is final)."""
+    return technique.kind == "message" and bool(f["closing_message_sent"])
 
 
 def blocked(
@@ -95,7 +105,7 @@ def blocked(
     if technique.kind != "message":
         return None
     prospect = ctx.prospect
-    if f["closing_message_sent"]:
+    if after_closing(technique, f):
         return "a closing message went out and is still unanswered: a final message is final"
     held = []
     if f["away"]:
@@ -379,7 +389,7 @@ def why_not(
     block = blocked(technique, f, playbook, ctx)
     if reason is not None and block is None:
         return 0, f"also fits ({reason.reason}), but comes later in the playbook's order"
-    if technique.kind == "message" and f["closing_message_sent"]:
+    if after_closing(technique, f):
         if technique.closing and technique.id in f["techniques_used"]:
             return 1, "already sent, and still unanswered: a final message is final"
         return 1, (
@@ -650,11 +660,16 @@ def _held_back(ctx: DealContext, playbook: Playbook, f: Mapping[str, Any], upcom
 
 
 def _next_touch_day(
-    ctx: DealContext, eng: Engagement, playbook: Playbook, today: dt.date
+    ctx: DealContext,
+    eng: Engagement,
+    playbook: Playbook,
+    today: dt.date,
+    technique: Technique | None = None,
 ) -> dt.date:
+    """The first working day the spacing and absence allow (for ``technique``)."""
     day = today
     if eng.last_touch is not None:
-        day = max(day, eng.last_touch + playbook.settings.min_days_between_touches * _DAY)
+        day = max(day, eng.last_touch + _gap(technique, playbook) * _DAY)
     if ctx.prospect.away_until is not None:
         day = max(day, ctx.prospect.away_until)
     if ctx.deal.follow_up_on is not None and follow_up_pending(ctx, eng):
@@ -669,7 +684,7 @@ def _nothing_fits(
     the rep's own first touches when there is no touch on record at all."""
     candidates = [t for t in playbook.ordered if t.kind == "message"]
     ranked = sorted(candidates, key=lambda t: why_not(t, f, playbook, ctx)[0])
-    gap = playbook.settings.min_days_between_touches
+    gap = _gap(None, playbook)
     untouched = eng.attempts == 0 and eng.last_reply is None and eng.last_touch is None
     if f["away"]:
         lead = f"{ctx.prospect.name} is away until {ctx.prospect.away_until}: nothing before then"
@@ -704,7 +719,7 @@ def _forced_plan(
     channel: Channel | None,
 ) -> Plan:
     f = facts(ctx, eng, today, playbook.closing)
-    if technique.kind == "message" and f["closing_message_sent"]:
+    if after_closing(technique, f):
         raise InputError(
             "a closing message already went out unanswered: it said it was final, so drafter "
             f"will not plan {technique.id} after it (the plan is move_on)",
@@ -717,7 +732,7 @@ def _forced_plan(
     picked, why = choose_channel(technique, ctx, channel, eng=eng)
     send_on = earliest_allowed(technique, ctx, eng, playbook, today)
     if send_on is None:  # beyond the horizon: the earliest the spacing and absence allow
-        send_on = _next_touch_day(ctx, eng, playbook, today)
+        send_on = _next_touch_day(ctx, eng, playbook, today, technique)
     reason = technique.matching(f)
     if reason is not None:
         verdict = f"It fits: {reason.reason}."

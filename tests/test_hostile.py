@@ -392,6 +392,13 @@ def _batch(
     )
 
 
+def _records(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def _quoted(cell: str) -> str:
     return '"' + cell.replace('"', '""') + '"'
 
@@ -432,7 +439,6 @@ def test_formula_payloads_in_jsonl_output_are_plain_json_strings(
 def test_a_duplicate_id_in_a_batch_is_an_error_record_and_the_batch_goes_on(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    import csv
 
     lines = [
         f"D-1,Bob Martin,Acme,VP,{_CSV_TAIL.format(notes='')}",
@@ -441,21 +447,17 @@ def test_a_duplicate_id_in_a_batch_is_an_error_record_and_the_batch_goes_on(
     ]
     result = _batch(capsys, tmp_path, lines, "out.csv")
     assert result.code == 1
-    with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    by_name = {r["Full Name"]: r for r in rows}
+    by_name = {r["Full Name"]: r for r in _records(tmp_path / "out.csv")}
     assert by_name["Bob Martin"]["status"] == by_name["Ann Lee"]["status"] == "ok"
     assert by_name["Eve Evil"]["status"] == "error"
     assert "ids must be unique" in by_name["Eve Evil"]["error"]
     again = _batch(capsys, tmp_path, lines, "out.csv")  # a rerun writes nothing twice
-    with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as handle:
-        assert len(list(csv.DictReader(handle))) == 3 and again.code == 1
+    assert len(_records(tmp_path / "out.csv")) == 3 and again.code == 1
 
 
 def test_hostile_cells_in_a_batch_are_error_records_not_crashes(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    import csv
 
     lines = [
         f"D-1,{_quoted('Bob' + chr(27) + '[2J')},Acme,VP,{_CSV_TAIL.format(notes='')}",
@@ -465,8 +467,7 @@ def test_hostile_cells_in_a_batch_are_error_records_not_crashes(
     ]
     result = _batch(capsys, tmp_path, lines, "out.csv")
     assert result.code == 1 and "Traceback" not in result.err
-    with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as handle:
-        rows = {r["Record ID"]: r for r in csv.DictReader(handle)}
+    rows = {r["Record ID"]: r for r in _records(tmp_path / "out.csv")}
     assert [rows[i]["status"] for i in ("D-1", "D-2", "D-3")] == ["error"] * 3
     assert "U+001B" in rows["D-1"]["error"] and "2000" in rows["D-2"]["error"]
     assert "2999" in rows["D-3"]["error"]

@@ -75,5 +75,5 @@ def test_blocked_and_why_not_read_one_closing_rule(playbook: Playbook) -> None:
         closed = after_closing(technique, f)
         assert closed == (technique.kind == "message")
         if closed:
-            assert "final message is final" in (blocked(technique, f, playbook, ctx.prospect) or "")
-            assert "final message is final" in why_not(technique, f, playbook, ctx.prospect)[1]
+            assert "final message is final" in (blocked(technique, f, playbook, ctx) or "")
+            assert "final message is final" in why_not(technique, f, playbook, ctx)[1]

@@ -156,7 +156,10 @@ class Embedder:
             pass
         new = [c for c in dict.fromkeys(chunks) if c not in index]
         if new:
-            encodings = self.tokenizer.encode_batch(new, add_special_tokens=False)
+            # Text read with surrogate escapes (undecodable bytes) cannot go to
+            # the tokenizer as is: such characters become U+FFFD for it.
+            safe = [c.encode("utf-8", "replace").decode("utf-8") for c in new]
+            encodings = self.tokenizer.encode_batch(safe, add_special_tokens=False)
             sums = np.zeros((len(new), self.dim), dtype=np.float32)
             limit = self.table.shape[0] - 1
             for i, enc in enumerate(encodings):
@@ -177,20 +180,33 @@ class Embedder:
         rows = self.rows([c for p in pieces for c in p])
         if not rows:
             return np.zeros((len(pieces), self.dim), dtype=np.float32)
-        # Sum each piece's rows as one product with a 0/1 assignment matrix: far
-        # cheaper, for a message's few dozen chunks, than numpy's reduceat.
-        assign = np.zeros((len(pieces), len(rows)), dtype=np.float32)
-        at = 0
-        for i, p in enumerate(pieces):
-            assign[i, at : at + len(p)] = 1.0
-            at += len(p)
-        out: Matrix = assign @ self._sums.take(rows, axis=0)
+        vectors = self._sums.take(rows, axis=0)
+        out: Matrix
+        if len(pieces) * len(rows) <= _ASSIGN_LIMIT:
+            # Sum each piece's rows as one product with a 0/1 assignment matrix: far
+            # cheaper, for a message's few dozen chunks, than numpy's reduceat.
+            assign = np.zeros((len(pieces), len(rows)), dtype=np.float32)
+            at = 0
+            for i, p in enumerate(pieces):
+                assign[i, at : at + len(p)] = 1.0
+                at += len(p)
+            out = assign @ vectors
+        else:  # a huge paste: the assignment matrix would not fit in memory
+            out = np.zeros((len(pieces), self.dim), dtype=np.float32)
+            at = 0
+            for i, p in enumerate(pieces):
+                if p:
+                    out[i] = vectors[at : at + len(p)].sum(axis=0)
+                at += len(p)
         norms = np.sqrt(np.einsum("ij,ij->i", out, out))[:, None]
         np.divide(out, norms, out=out, where=norms > 0)
         return out
 
     def embed(self, texts: Sequence[str]) -> Matrix:
         return self.embed_chunks([t.split() for t in texts])
+
+
+_ASSIGN_LIMIT = 4_000_000  # cells of the 0/1 matrix (16 MB of float32)
 
 
 @functools.cache

@@ -214,3 +214,18 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
             self._send(200, completion(request, answer), answer.headers)
 
     return Handler
+
+
+def cli_env(environ: dict[str, str], url: str, key: str, cache_dir: str) -> dict[str, str]:
+    """The environment for running the real ``drafter`` against a stand-in:
+    none of the caller's OPENAI_/DRAFTER_ settings, a key, a private cache,
+    and a sender with a callback number."""
+    env = {k: v for k, v in environ.items() if not k.startswith(("OPENAI_", "DRAFTER_"))}
+    return env | {
+        "OPENAI_BASE_URL": url,
+        "OPENAI_API_KEY": key,
+        "DRAFTER_CACHE_DIR": cache_dir,
+        "DRAFTER_SENDER_NAME": "Dana Reyes",
+        "DRAFTER_SENDER_PHONE": "+1 416 555 0199",
+        "NO_COLOR": "1",
+    }

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.standin import Scripted, StandIn, error_body
+from tests.standin import Scripted, StandIn, cli_env, error_body
 
 ROOT = Path(__file__).resolve().parents[1]
 PROSPECTS = ROOT / "examples" / "prospects.csv"
@@ -19,15 +19,7 @@ MESSAGE_ROWS = 7  # rows of prospects.csv whose plan sends a message (not wait/m
 
 
 def _env(tmp_path: Path, url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DRAFTER_"))}
-    return env | {
-        "OPENAI_BASE_URL": url,
-        "OPENAI_API_KEY": SECRET,
-        "DRAFTER_CACHE_DIR": str(tmp_path / "cache"),
-        "DRAFTER_SENDER_NAME": "Dana Reyes",
-        "DRAFTER_SENDER_PHONE": "+1 416 555 0199",
-        "NO_COLOR": "1",
-    }
+    return cli_env(dict(os.environ), url, SECRET, str(tmp_path / "cache"))
 
 
 def _batch(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from tests.llm.conftest import KEY_LIKE, ROOT
-from tests.standin import Scripted, StandIn, error_body, reply_json
+from tests.standin import Scripted, StandIn, cli_env, error_body, reply_json
 
 SECRET = "sk-test-DoNotLeak-0123456789abcdefXYZ"
 
@@ -27,15 +27,7 @@ def _drafter(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str
 
 
 def _env(tmp_path: Path, url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DRAFTER_"))}
-    return env | {
-        "OPENAI_BASE_URL": url,
-        "OPENAI_API_KEY": SECRET,
-        "DRAFTER_CACHE_DIR": str(tmp_path / "cache"),
-        "DRAFTER_SENDER_NAME": "Dana Reyes",
-        "DRAFTER_SENDER_PHONE": "+1 416 555 0199",
-        "NO_COLOR": "1",
-    }
+    return cli_env(dict(os.environ), url, SECRET, str(tmp_path / "cache"))
 
 
 def test_draft_with_retry_after_repair_and_cache(tmp_path: Path) -> None:

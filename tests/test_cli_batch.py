@@ -507,3 +507,87 @@ def test_a_run_killed_mid_way_finishes_exactly_once_on_rerun(
     keys = _records(out)
     assert sorted(keys) == sorted(f"P-{i}" for i in range(n))  # every row exactly once
     assert out.read_bytes().startswith(first_bytes[: first_bytes.rfind(b"\n") + 1])
+
+
+# -- every field a deal context holds has a column --------------------------------
+
+CONTEXT_COLUMNS = (
+    "name,company,stage,attempts,channels_tried,first_attempt,last_attempt,last_reply,"
+    "last_reply_outcome,rfp,deadline,follow_up_channel,Deal owner,sender_company"
+)
+
+
+@pytest.mark.parametrize(
+    ("cells", "fact", "expected"),
+    [
+        ("replied,Yes,,,,", "rfp", True),
+        ("replied,x,,,,", "rfp", True),
+        ("replied,FALSE,,,,", "rfp", False),
+        ("replied,,2026-12-15 17:00,,,", "has_deadline", True),
+        ("Deferred,,,,,", "last_reply_deferred", True),
+        ("replied,,,,,", "last_reply_deferred", False),
+        ("replied,,,Email,,", "channel_asked_for", True),
+    ],
+)
+def test_rfp_deadline_outcome_and_agreed_channel_columns_reach_the_plan(
+    cells: str, fact: str, expected: object, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    row = "Ken Ito,Ito Precision,engaged,1,email,2026-11-14,2026-11-14,2026-11-11," + cells
+    source = write(tmp_path / "in.csv", f"{CONTEXT_COLUMNS}\n{row}\n")
+    out = tmp_path / "out.jsonl"
+    batch(capsys, str(source), "--out", str(out))
+    (record,) = jsonl(out)
+    assert record["status"] != "error", record["error"]
+    assert record["plan"]["facts"][fact] == expected  # type: ignore[index]
+
+
+def test_the_deal_owner_column_signs_the_draft(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    row = (
+        "Ken Ito,Ito Precision,engaged,1,email,2026-11-14,2026-11-14,2026-11-11,,,,,Sam Okafor,Acme"
+    )
+    source = write(tmp_path / "in.csv", f"{CONTEXT_COLUMNS}\n{row}\n")
+    out = tmp_path / "out.jsonl"
+    # no --sender-name: the row's owner writes (a flag would win over it)
+    result = run_cli(capsys, "batch", str(source), "--out", str(out), "--today", TODAY)
+    assert result.code in (0, 1), result.err
+    (record,) = jsonl(out)
+    assert record["status"] in ("ok", "flagged"), record["error"]
+    assert "Sam" in record["draft"]["body"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        ("maybe,,,", "rfp"),
+        (",soon,,", "deadline"),
+        (",,fax,", "follow_up_channel"),
+        (",,,later", "last_reply_outcome"),
+    ],
+)
+def test_a_bad_new_cell_names_its_column(
+    cells: str, column: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    header = f"{GOOD},rfp,deadline,follow_up_channel,last_reply_outcome"
+    source = write(tmp_path / "in.csv", f"{header}\n{GOOD_ROW},{cells}\n")
+    out = tmp_path / "out.jsonl"
+    assert batch(capsys, str(source), "--out", str(out)).code == 1
+    (record,) = jsonl(out)
+    assert record["status"] == "error" and record["column"] == column, record["error"]
+
+
+def test_every_context_field_has_a_column_and_the_docs_name_it() -> None:
+    """A field the deal context gains must be readable from a CSV (or be one
+    of the two documented exceptions), and docs/batch.md must name it."""
+    from drafter.batch.columns import known_fields
+    from drafter.context import Deal, DealContext, HistorySummary, Prospect, Sender
+
+    known = set(known_fields())
+    docs = (ROOT / "docs" / "batch.md").read_text(encoding="utf-8")
+    assert set(DealContext.model_fields) == {"today", "sender", "prospect", "deal", "history"}
+    for model, prefix in ((Prospect, ""), (Deal, ""), (HistorySummary, ""), (Sender, "sender_")):
+        for name in model.model_fields:
+            assert prefix + name in known, prefix + name
+            assert f"`{prefix + name}`" in docs, prefix + name
+    assert "`today`" in docs and "`--today`" in docs

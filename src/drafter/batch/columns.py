@@ -16,9 +16,20 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import Any, get_args
 
-from drafter.context import Channel, Deal, DealContext, HistorySummary, Prospect, parse_channel
+from pydantic import BaseModel
+
+from drafter.context import (
+    Channel,
+    Deal,
+    DealContext,
+    HistorySummary,
+    Prospect,
+    Sender,
+    parse_channel,
+)
 from drafter.errors import InputError
 from drafter.inputs import check_context
 from drafter.loading import short
@@ -26,15 +37,45 @@ from drafter.playbook import Playbook
 
 PROSPECT_FIELDS = tuple(Prospect.model_fields)
 HISTORY_FIELDS = tuple(HistorySummary.model_fields)
+# The sender (the rep who owns the deal) per row: ``sender_name`` and so on,
+# since ``name``, ``email``... are the prospect's. --sender-* flags win.
+SENDER_PREFIX = "sender_"
+SENDER_FIELDS = tuple(SENDER_PREFIX + name for name in Sender.model_fields)
 # Parts a CRM splits a field into: joined back into the field.
 NAME_PARTS = ("first_name", "last_name")
 ADDRESS_PARTS = ("street", "city", "state", "postal_code", "country")
-LIST_FIELDS = frozenset({"benefits", "channels_tried"})
-DATE_FIELDS = frozenset(
-    {"away_until", "missed_appointment", "first_attempt", "last_attempt", "last_reply"}
-    | {"follow_up_on"}
-)
 ROW_FIELDS = ("id", "technique", "channel")
+# A deal context's ``today`` is not a column: a batch plans every row for one
+# day (--today), so a run is reproducible. The history's list of touches is
+# not one either: a CSV carries its summary (attempts, last_reply...).
+
+
+def _fields_typed(models: Sequence[type[BaseModel]], kind: type) -> frozenset[str]:
+    """The models' fields whose type is ``kind`` (or a list of it), optional or not."""
+
+    def has(annotation: Any) -> bool:
+        if annotation is kind or (isinstance(annotation, type) and issubclass(annotation, kind)):
+            return True
+        return any(has(arg) for arg in get_args(annotation))
+
+    return frozenset(
+        name
+        for model in models
+        for name, info in model.model_fields.items()
+        if has(info.annotation)
+    )
+
+
+_MODELS: tuple[type[BaseModel], ...] = (Prospect, Deal, HistorySummary)
+# Read from the models, so a field they gain is read the right way at once.
+LIST_FIELDS = frozenset(
+    n for m in _MODELS for n, f in m.model_fields.items() if "list[" in str(f.annotation)
+)
+DATE_FIELDS = _fields_typed(_MODELS, dt.date)
+BOOL_FIELDS = _fields_typed(_MODELS, bool)
+WORD_FIELDS = _fields_typed(_MODELS, Enum)  # "Decision Maker" -> decision_maker
+_TRUE = frozenset({"true", "yes", "y", "1", "x", "checked", "on"})
+_FALSE = frozenset({"false", "no", "n", "0", "unchecked", "off"})
 
 
 def deal_fields() -> tuple[str, ...]:
@@ -45,7 +86,14 @@ def deal_fields() -> tuple[str, ...]:
 
 def known_fields() -> tuple[str, ...]:
     extra = ("last_name", *ADDRESS_PARTS)
-    return (*ROW_FIELDS, *PROSPECT_FIELDS, *deal_fields(), *HISTORY_FIELDS, *extra)
+    return (
+        *ROW_FIELDS,
+        *PROSPECT_FIELDS,
+        *deal_fields(),
+        *HISTORY_FIELDS,
+        *SENDER_FIELDS,
+        *extra,
+    )
 
 
 # field -> {CRM: [header spellings]}, most specific first. Only columns that
@@ -125,6 +173,15 @@ ALIASES: dict[str, dict[str, list[str]]] = {
     "notes": {
         "HubSpot": ["Deal Description"],
         "Salesforce": ["Description"],
+    },
+    # The deal's owner is the rep who writes: the sender.
+    "sender_name": {
+        "HubSpot": ["Deal owner", "Contact owner"],
+        "Salesforce": ["Opportunity Owner", "Owner Name", "Lead Owner"],
+        "Pipedrive": ["Deal - Owner"],
+    },
+    "sender_email": {
+        "Salesforce": ["Owner Email"],
     },
 }
 
@@ -257,14 +314,27 @@ def _count(text: str) -> int | str:
     return int(number) if number.is_integer() else text
 
 
+def _flag(text: str) -> bool | str:
+    """``true``/``yes``/``x``/``1`` and ``false``/``no``/``0``, any case;
+    anything else is left for the model to refuse (naming the column)."""
+    word = text.strip().casefold()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    return text
+
+
 def _cell(name: str, text: str) -> Any:
     if name in LIST_FIELDS:
         items = [part.strip() for part in text.split(";") if part.strip()]
         return items
     if name in DATE_FIELDS:
         return _date(text)
-    if name == "role":
-        return _word(text)
+    if name in BOOL_FIELDS:
+        return _flag(text)
+    if name in WORD_FIELDS and name not in ("stage", "preferred_channel", "channels_tried"):
+        return _word(text)  # (those three go through the vocabulary, which knows CRM words)
     if name == "attempts":
         return _count(text)
     return text
@@ -280,6 +350,7 @@ class RowReader:
         self.deal_fields = frozenset(deal_fields())
         self.history_fields = frozenset(HISTORY_FIELDS)
         self.prospect_fields = frozenset(PROSPECT_FIELDS)
+        self.sender_fields = frozenset(SENDER_FIELDS)
 
     def values(self, cells: Sequence[str]) -> dict[str, str]:
         """field -> the cell's text (stripped), for the non-empty cells."""
@@ -298,9 +369,12 @@ class RowReader:
             raw["mailing_address"] = ", ".join(raw[p] for p in ADDRESS_PARTS if p in raw)
         data: dict[str, Any] = {"prospect": {}, "deal": {}}
         history: dict[str, Any] = {}
+        sender: dict[str, Any] = {}
         for name, text in raw.items():
             value = _cell(name, text)
-            if name in self.prospect_fields:
+            if name in self.sender_fields:
+                sender[name.removeprefix(SENDER_PREFIX)] = value
+            elif name in self.prospect_fields:
                 data["prospect"][name] = value
             elif name in self.deal_fields:
                 data["deal"][name] = value
@@ -308,6 +382,8 @@ class RowReader:
                 history[name] = value
         if history:
             data["history"] = history
+        if sender:
+            data["sender"] = sender
         for required in ("name", "company", "stage"):
             if required not in raw:
                 column = self.layout.header_of(required)
@@ -341,6 +417,9 @@ class RowReader:
     def _column_of(self, key: str) -> str:
         """A validation error's key (``deal.stage``, ``history``) as a column."""
         parts = [p for p in re.split(r"[.\[\]]", key) if p and not p.isdigit()]
+        if parts and parts[0] == "sender":
+            named = [SENDER_PREFIX + p for p in parts[1:]]
+            return self.layout.header_of(named[-1]) if named else "sender"
         for part in reversed(parts):
             if part in self.layout.columns:
                 return self.layout.header_of(part)

@@ -43,17 +43,46 @@ def reply_json(subject: str | None, body: str) -> str:
     return json.dumps({"subject": subject, "body": body})
 
 
-def reference_reply(request: dict[str, Any]) -> str:
-    """The reference draft in the request's data block, as the model's JSON reply."""
+def data_block(request: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON data block of the request's first user message that has one."""
     for message in request.get("messages", []):
         if message.get("role") != "user":
             continue
         found = _DATA.search(message.get("content") or "")
         if found:
-            data = json.loads(found.group(1))
-            ref = data.get("reference_draft")
-            if ref:
-                return reply_json(ref.get("subject"), ref["body"])
+            data: dict[str, Any] = json.loads(found.group(1))
+            return data
+    return None
+
+
+def grade_json(score: float, reason: str = "stand-in judge") -> str:
+    return json.dumps({"reason": reason, "score": score})
+
+
+def tone_json(yes: dict[str, str] | None = None, categories: list[str] | None = None) -> str:
+    """A tone judge's reply: "yes" (with the quote) for the categories in
+    ``yes``, "no" for the other ``categories``."""
+    yes = yes or {}
+    answers = {c: {"reason": "stand-in: no", "quote": "", "answer": "no"} for c in categories or []}
+    for category, quote in yes.items():
+        answers[category] = {"reason": f"stand-in: {category}", "quote": quote, "answer": "yes"}
+    return json.dumps(answers)
+
+
+def reference_reply(request: dict[str, Any]) -> str:
+    """The reference draft in the request's data block, as the model's JSON reply.
+    A judge's request (its block holds a ``draft`` or a ``message``) gets a
+    passing grade, or "no" for every tone category asked about."""
+    data = data_block(request) or {}
+    if "draft" in data:
+        return grade_json(1.0, "stand-in judge: meets the rubric")
+    if "message" in data:
+        schema = (request.get("response_format") or {}).get("json_schema") or {}
+        asked = list((schema.get("schema") or {}).get("properties") or {})
+        return tone_json(categories=asked)
+    ref = data.get("reference_draft")
+    if ref:
+        return reply_json(ref.get("subject"), ref["body"])
     return reply_json(None, "Thanks for your time. Could we speak this week?")
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from drafter.draft.llm.cache import ResponseCache
     from drafter.draft.llm.client import LLMClient
     from drafter.draft.templates import TemplateWriter
+    from drafter.judge import Judge
 
 VOICE_LIMIT = 1500  # characters of the rep's own messages kept as a style sample
 
@@ -41,6 +42,7 @@ class Runtime:
     # The key goes to the client only; ``settings`` holds none (core code never sees it).
     _api_key: SecretStr | None = field(default=None, repr=False)
     _client: LLMClient | None = field(default=None, repr=False)
+    _judges: dict[str, Judge] = field(default_factory=dict, repr=False)
     _voice: str | None = field(default=None, repr=False)
 
     @property
@@ -72,6 +74,19 @@ class Runtime:
 
             self._client = LLMClient(self.settings, self.cache(), api_key=self._api_key)
         return self._client
+
+    def judge(self, model: str | None = None) -> Judge:
+        """The LLM judge (``drafter.judge``) on ``model`` (default: the drafting
+        model), through the same server, key and response cache, at temperature 0."""
+        name = model or self.settings.model_name
+        if name not in self._judges:
+            from drafter.draft.llm.client import LLMClient
+            from drafter.judge import Judge
+
+            settings = self.settings.with_llm(model=name, temperature=0.0)
+            client = LLMClient(settings, self.cache(), api_key=self._api_key)
+            self._judges[name] = Judge(client, self.prompts_dir)
+        return self._judges[name]
 
     def voice(self) -> str | None:
         path = self.settings.llm.voice

@@ -91,7 +91,7 @@ def _validate(
     if technique is not None:
         require_technique(technique, rules.techniques, key="technique")
     for rule_id in settings.disable:
-        if not rules.knows(rule_id) and not _semantic_id(rule_id, layer):
+        if not rules.knows(rule_id) and not _semantic_id(rule_id, layer) and not _judge_id(rule_id):
             import difflib
 
             close = difflib.get_close_matches(rule_id, sorted(rules.ids), n=3)
@@ -105,6 +105,11 @@ def _semantic_id(rule_id: str, layer: SemanticLayer | None) -> bool:
     if layer is not None:
         return layer.knows(rule_id)
     return rule_id == "semantic" or rule_id.startswith("semantic:")
+
+
+def _judge_id(rule_id: str) -> bool:
+    """``judge`` or ``judge:<category>``: the LLM judge's findings (``check --judge``)."""
+    return rule_id == "judge" or rule_id.startswith("judge:")
 
 
 def _semantic_layer(rules: RuleSet) -> SemanticLayer | None:

@@ -448,3 +448,12 @@ def load_semantic(playbook_dir: Path | None = None) -> SemanticLayer:
     embedded once. Raises :class:`drafter.errors.PlaybookError` naming the file
     and key on a malformed bank, or when the packaged model is missing."""
     return _load_semantic(playbook_dir.resolve() if playbook_dir is not None else None)
+
+
+def read_banks(playbook_dir: Path | None = None) -> list[Bank]:
+    """The exemplar banks of a playbook folder (default: the built-in one), read
+    and validated without the embedding model: the LLM judge
+    (:mod:`drafter.judge`) asks about the same categories."""
+    from drafter.playbook import default_playbook_dir
+
+    return _read_banks((playbook_dir or default_playbook_dir()) / "exemplars")

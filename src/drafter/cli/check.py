@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from drafter.cli.common import ConfigOpt, JsonOpt, PlaybookOpt, parse_channel, print_json
-from drafter.errors import InputError
+from drafter.errors import ConfigError, InputError
 from drafter.loading import short
 from drafter.playbook import require_technique
 from drafter.settings import LEVELS
@@ -56,6 +56,22 @@ RulesOnlyOpt = Annotated[
         help="Skip the semantic layer (faster start; only the exact-wording rules).",
     ),
 ]
+JudgeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--judge",
+        help=(
+            "Also ask the configured LLM, per tone category, whether the message falls into it "
+            "(warnings judge:<category>; cached). Needs OPENAI_API_KEY or a server."
+        ),
+    ),
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model", help="The judge's model, with --judge (default: $DRAFTER_MODEL, [llm] model)."
+    ),
+]
 MinLevelOpt = Annotated[
     str | None,
     typer.Option(
@@ -76,6 +92,8 @@ def check_command(
     allow: AllowOpt = None,
     min_level: MinLevelOpt = None,
     rules_only: RulesOnlyOpt = False,
+    judge: JudgeOpt = False,
+    model: ModelOpt = None,
     config: ConfigOpt = None,
     playbook: PlaybookOpt = None,
 ) -> None:
@@ -88,6 +106,8 @@ def check_command(
     sentences that read like a known bad follow-up (ids semantic:<category>;
     --rules-only skips it). With --technique, a required move the message
     does not make is a warning here (an error in drafter's own drafts).
+    --judge adds an LLM's opinion per category (warnings judge:<category>,
+    never errors: the exit code stays the rules' and the semantic layer's).
 
     Example: drafter check followup.txt --channel email --technique final_approach
 
@@ -102,6 +122,11 @@ def check_command(
             f"unknown level {short(min_level)}; use one of {', '.join(LEVELS)}", key="--min-level"
         )
     settings = load_settings(config).with_overrides(playbook=playbook)
+    if judge and not settings.llm_configured:
+        raise ConfigError(
+            "needs an LLM: set OPENAI_API_KEY (or OPENAI_BASE_URL, or [llm] in drafter.toml)",
+            key="--judge",
+        )
     check = settings.check
     options = CheckSettings(
         disable=[*check.disable, *(disable or [])],
@@ -110,20 +135,36 @@ def check_command(
     )
     rules = load_rules(settings.playbook)
     body, name = _read_message(file)
+    technique_id = (
+        None
+        if technique is None
+        else require_technique(technique, rules.techniques, key="--technique")
+    )
+    where = parse_channel(channel)
     report = check_message(
         body,
-        channel=parse_channel(channel),
-        technique=(
-            None
-            if technique is None
-            else require_technique(technique, rules.techniques, key="--technique")
-        ),
+        channel=where,
+        technique=technique_id,
         subject=subject,
         rules=rules,
         settings=options,
         semantic=not rules_only,
         moves_as_advice=True,
     )
+    if judge:
+        from drafter.judge import judge_check
+        from drafter.runtime import build_runtime
+
+        runtime = build_runtime(settings.with_llm(model=model))
+        report, _ = judge_check(
+            report,
+            runtime,
+            body=body,
+            subject=subject,
+            channel=where.value if where else None,
+            technique=technique_id,
+            settings=options,
+        )
     if json_out:
         print_json(report.model_dump(mode="json"))
     else:

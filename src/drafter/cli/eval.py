@@ -51,7 +51,11 @@ def eval_command(
     ] = 4,
     max_cost: Annotated[
         float | None,
-        typer.Option("--max-cost", metavar="USD", help="Live: refuse or stop above this cost."),
+        typer.Option(
+            "--max-cost",
+            metavar="USD",
+            help="Live: refuse a run estimated above this; stop starting cases before passing it.",
+        ),
     ] = None,
     report_md: Annotated[
         Path | None,
@@ -69,9 +73,11 @@ def eval_command(
 ) -> None:
     """Run the eval suite: every case planned, drafted, checked and graded.
 
-    Exit 0 when the suite's pass-rate threshold holds, 1 when it does not, 2 for
-    a bad suite file (named with its case). --today is the day for cases that
-    do not fix their own.
+    Exit 0 when the suite's pass-rate threshold holds, 1 when it does not (or
+    --max-cost stopped the run), 2 for a bad suite file (named with its case).
+    Live, llm-rubric assertions are graded by a judge model (the assertion's
+    model, else --model), through the same cache; the judge's cost counts.
+    --today is the day for cases that do not fix their own.
 
     Example: drafter eval evals --offline --baseline evals/baseline.json
     """
@@ -100,5 +106,7 @@ def eval_command(
         print_json(report)
     else:
         typer.echo(format_terminal(report))
+    if report["stopped"]:
+        typer.echo(f"drafter: {report['stopped']}", err=True)
     if not report["ok"]:
         raise typer.Exit(1)

@@ -1,7 +1,8 @@
 """Grading one case's outcome against its assertions: pure functions.
 
 Each assertion gives ``passed`` True/False, or None when it was skipped (with
-the reason in ``detail``): ``llm-rubric`` and ``max-cost`` offline, prompt
+the reason in ``detail``): ``llm-rubric`` and ``max-cost`` offline (live, the
+judge's grades arrive in :attr:`Outcome.grades`, see ``drafter.judge``), prompt
 checks without a rendered prompt, and text checks inherited from the file's
 defaults when the plan sends nothing (``wait``, ``move_on``). A case's own
 text assertion on a plan with no draft fails.
@@ -38,6 +39,13 @@ class Grade:
     score: float  # 0..1
     passed: bool
     reason: str
+    model: str | None = None  # the judge
+
+
+def rubric_key(a: Assertion) -> str:
+    """Where an ``llm-rubric`` assertion's grade is kept in :attr:`Outcome.grades`:
+    its rubric, after its judge model when it names one."""
+    return a.value if a.model is None else f"{a.model}\n{a.value}"
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ class Outcome:
     prompt: PromptInfo | None = None
     prompt_unavailable: str = "the LLM prompt layer is not available"
     cost_usd: float | None = None
-    grades: Mapping[str, Grade] = field(default_factory=dict)  # rubric text -> grade
+    grades: Mapping[str, Grade] = field(default_factory=dict)  # rubric_key -> grade
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,7 @@ def _iso(day: Any) -> str | None:
 
 
 Raw = tuple[bool | None, str]
+RUBRIC_THRESHOLD = 0.5  # an llm-rubric's score to pass, unless it sets its own
 
 
 def grade(spec: AssertionSpec, out: Outcome) -> AssertionResult:
@@ -275,12 +284,13 @@ def _max_cost(a: Assertion, out: Outcome) -> Raw:
 def _llm_rubric(a: Assertion, out: Outcome) -> Raw:
     if not out.live:
         return None, "skipped: llm-rubric needs a judge model (live mode, --model)"
-    found = out.grades.get(a.value)
+    found = out.grades.get(rubric_key(a))
     if found is None:
-        return None, "skipped: no judge grade (the llm-rubric judge is not built yet)"
-    wanted = a.threshold if a.threshold is not None else 0.5
-    ok = found.passed and found.score >= wanted
-    return ok, f"score {found.score:.2f} (needs {wanted:g}): {found.reason}"
+        return None, "skipped: the judge gave no grade (see the case's error)"
+    wanted = a.threshold if a.threshold is not None else RUBRIC_THRESHOLD
+    ok = found.score >= wanted
+    judge = f" from {found.model}" if found.model else ""
+    return ok, f"score {found.score:.2f} (needs {wanted:g}){judge}: {found.reason}"
 
 
 _GRADERS: Mapping[str, Callable[[Assertion, Outcome], Raw]] = {

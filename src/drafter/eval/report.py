@@ -27,7 +27,7 @@ VERSION = 1
 
 def _merged_assertions(runs: list[CaseRun]) -> list[dict[str, Any]]:
     """One row per assertion over all runs: passed only if it passed in each."""
-    graded = [r.assertions for r in runs if not r.error]
+    graded = [r.assertions for r in runs if r.assertions]  # a judge error keeps its grades
     if not graded:
         return []
     rows = []
@@ -87,8 +87,11 @@ def case_json(result: CaseResult) -> dict[str, Any]:
         "prompt_tokens_exact": last.prompt_tokens_exact,
         "completion_tokens": _sum(r.completion_tokens for r in runs),
         "cost_usd": _sum(r.cost_usd for r in runs),
+        "judge_tokens": _sum(r.judge_tokens for r in runs),
+        "judge_cost_usd": _sum(r.judge_cost_usd for r in runs),
         "seconds": round(sum(r.seconds for r in runs), 4),
         "error": next((r.error for r in runs if r.error), None),
+        "skipped": next((r.skipped for r in runs if r.skipped), None),
         "draft": last.draft,
         "draft_sha": draft_sha(last.draft),
         "assertions": _merged_assertions(runs),
@@ -107,6 +110,7 @@ def totals(cases: list[dict[str, Any]], pass_rate_needed: float) -> dict[str, An
         "errors": statuses.count("error"),
         "xfailed": statuses.count("xfail"),
         "xpassed": statuses.count("xpass"),
+        "skipped": statuses.count("skipped"),
         "holding": holding,
         "pass_rate": round(rate, 4),
         "pass_rate_needed": pass_rate_needed,
@@ -118,6 +122,8 @@ def totals(cases: list[dict[str, Any]], pass_rate_needed: float) -> dict[str, An
         },
         "prompt_tokens": _sum(c["prompt_tokens"] for c in cases),
         "cost_usd": _sum(c["cost_usd"] for c in cases),
+        "judge_tokens": _sum(c.get("judge_tokens") for c in cases),
+        "judge_cost_usd": _sum(c.get("judge_cost_usd") for c in cases),
         "seconds": round(sum(c["seconds"] for c in cases), 3),
     }
 
@@ -132,7 +138,10 @@ def build_report(
     pass_rate_needed: float,
     ran_on: str,
     options: dict[str, Any],
+    stopped: str | None = None,
 ) -> dict[str, Any]:
+    """``stopped``: why the run stopped before every case ran (the cost cap);
+    such a run is never ok."""
     from drafter import __version__
 
     cases = [case_json(r) for r in results]
@@ -147,7 +156,8 @@ def build_report(
         "ran_on": ran_on,
         "options": options,
         "fingerprint": fingerprint,
-        "ok": sums["pass_rate"] + 1e-9 >= pass_rate_needed,
+        "ok": sums["pass_rate"] + 1e-9 >= pass_rate_needed and stopped is None,
+        "stopped": stopped,
         "totals": sums,
         "cases": cases,
         "comparison": None,
@@ -267,7 +277,14 @@ def compare(report: dict[str, Any], baseline: dict[str, Any], name: str) -> dict
 
 # --- rendering ----------------------------------------------------------------
 
-_MARK = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "xfail": "XFAIL", "xpass": "XPASS"}
+_MARK = {
+    "pass": "PASS",
+    "fail": "FAIL",
+    "error": "ERROR",
+    "xfail": "XFAIL",
+    "xpass": "XPASS",
+    "skipped": "SKIP",
+}
 
 
 def _pct(x: float | None) -> str:
@@ -286,6 +303,8 @@ def _plan_cell(c: dict[str, Any]) -> str:
 
 def _failures(c: dict[str, Any]) -> list[str]:
     lines = [f"error: {c['error']}"] if c["error"] else []
+    if c.get("skipped"):
+        lines.append(f"not run: {c['skipped']}")
     for a in c["assertions"]:
         if a["passed"] is False:
             lines.append(f"x {a['label']}: {a['detail']}")
@@ -320,7 +339,9 @@ def format_terminal(report: dict[str, Any]) -> str:
     lines += [
         "",
         f"{t['cases']} cases: {t['passed']} pass, {t['failed']} fail, {t['errors']} error, "
-        f"{t['xfailed']} xfail, {t['xpassed']} xpass; pass rate {_pct(t['pass_rate'])} "
+        f"{t['xfailed']} xfail, {t['xpassed']} xpass"
+        + (f", {t['skipped']} skipped" if t.get("skipped") else "")
+        + f"; pass rate {_pct(t['pass_rate'])} "
         f"(needs {_pct(t['pass_rate_needed'])}): {verdict}",
         f"assertions: {t['assertions']['passed']} passed, {t['assertions']['failed']} failed, "
         f"{t['assertions']['skipped']} skipped"
@@ -328,6 +349,14 @@ def format_terminal(report: dict[str, Any]) -> str:
     ]
     if t["prompt_tokens"] is not None:
         lines.append(f"prompt tokens: {t['prompt_tokens']:,}" + _cost_text(t["cost_usd"]))
+    if t.get("judge_tokens") is not None:
+        lines.append(
+            f"judge tokens: {t['judge_tokens']:,}"
+            + _cost_text(t["judge_cost_usd"])
+            + " (in the cost above)"
+        )
+    if report.get("stopped"):
+        lines.append(f"stopped: {report['stopped']}")
     if report["comparison"]:
         lines += ["", *comparison_lines(report["comparison"])]
     return "\n".join(lines)
@@ -391,6 +420,8 @@ def format_markdown(report: dict[str, Any]) -> str:
         + f"; fingerprint `{report['fingerprint']['id']}`.",
         "",
     ]
+    if report.get("stopped"):
+        out += [f"**Stopped:** {_md(report['stopped'])}", ""]
     cmp = report["comparison"]
     if cmp:
         fp = cmp["fingerprint_changed"]
@@ -468,7 +499,7 @@ def format_junit(report: dict[str, Any]) -> str:
         tests=str(t["cases"]),
         failures=str(t["failed"]),
         errors=str(t["errors"]),
-        skipped=str(t["xfailed"] + t["xpassed"]),
+        skipped=str(t["xfailed"] + t["xpassed"] + t.get("skipped", 0)),
         time=f"{t['seconds']:.3f}",
     )
     props = ET.SubElement(suite, "properties")
@@ -492,6 +523,8 @@ def format_junit(report: dict[str, Any]) -> str:
             ET.SubElement(tc, "error", message=c["error"] or "error").text = "\n".join(lines)
         elif c["status"] in ("xfail", "xpass"):
             ET.SubElement(tc, "skipped", message=f"{c['status']}: {c['xfail']}")
+        elif c["status"] == "skipped":
+            ET.SubElement(tc, "skipped", message=f"not run: {c['skipped']}")
         notes = [f"- {a['label']}: {a['detail']}" for a in c["assertions"] if a["passed"] is None]
         if notes:
             ET.SubElement(tc, "system-out").text = "skipped assertions:\n" + "\n".join(notes)

@@ -13,7 +13,7 @@ from typing import Any
 from drafter.errors import SuiteError
 from drafter.eval.fingerprint import fingerprint
 from drafter.eval.report import as_baseline, build_report, compare, failing_ids, read_report
-from drafter.eval.run import EvalOptions, load_and_select, run_cases
+from drafter.eval.run import COST_CAP, CaseResult, EvalOptions, load_and_select, run_cases
 
 
 def last_run_path(suite: Path) -> Path:
@@ -78,12 +78,27 @@ def run_eval(opts: EvalOptions, *, clock: dt.date) -> dict[str, Any]:
             "repeat": opts.repeat,
             "today": opts.today.isoformat() if opts.today else None,
         },
+        stopped=cost_cap_note(results, opts.max_cost),
     )
     if baseline is not None:
         assert opts.baseline is not None
         report["comparison"] = compare(report, baseline, str(opts.baseline))
     _remember(opts.suite, report)
     return report
+
+
+def cost_cap_note(results: list[CaseResult], cap: float | None) -> str | None:
+    """One line when ``--max-cost`` stopped the run before every case ran."""
+    runs = [r for result in results for r in result.runs]
+    left = sum(1 for r in runs if r.skipped == COST_CAP)
+    if cap is None or not left:
+        return None
+    spent = sum(r.cost_usd or 0.0 for r in runs)
+    cases = sum(1 for result in results if result.status == "skipped")
+    return (
+        f"--max-cost ${cap:g}: {COST_CAP} after ${spent:.4f}; {left} case run(s) not started "
+        f"({cases} case(s) marked skipped)"
+    )
 
 
 def _remember(suite: Path, report: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ a reply. No request header, and so no key, ever reaches the cache.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -62,6 +63,11 @@ class ResponseCache:
             os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only costs a request next time
+
+    def forget(self, key: str) -> None:
+        """Drop one reply (a judge reply that could not be read: ask again next time)."""
+        with contextlib.suppress(OSError):
+            self._path(key).unlink(missing_ok=True)
 
     def clear(self) -> int:
         """Delete every cached reply; the number deleted."""

@@ -50,11 +50,18 @@ class Reply:
     model: str
 
 
-def _response_format(mode: str) -> dict[str, Any] | None:
+# (name, JSON schema) of a structured reply: a draft by default; the judge
+# (drafter.judge) asks for its own.
+Schema = tuple[str, dict[str, Any]]
+DRAFT_SCHEMA: Schema = ("draft", REPLY_SCHEMA)
+
+
+def _response_format(mode: str, schema: Schema = DRAFT_SCHEMA) -> dict[str, Any] | None:
     if mode == "json_schema":
+        name, body = schema
         return {
             "type": "json_schema",
-            "json_schema": {"name": "draft", "schema": REPLY_SCHEMA, "strict": True},
+            "json_schema": {"name": name, "schema": body, "strict": True},
         }
     if mode == "json_object":
         return {"type": "json_object"}
@@ -128,7 +135,9 @@ class LLMClient:
             )
         return self._sdk
 
-    def params(self, messages: Sequence[dict[str, str]]) -> dict[str, Any]:
+    def params(
+        self, messages: Sequence[dict[str, str]], schema: Schema = DRAFT_SCHEMA
+    ) -> dict[str, Any]:
         """The request (without headers): also the cache key's content."""
         llm = self.settings.llm
         params: dict[str, Any] = {
@@ -138,15 +147,18 @@ class LLMClient:
         }
         if self._temperature:
             params["temperature"] = llm.temperature
-        fmt = _response_format(MODES[self._mode])
+        fmt = _response_format(MODES[self._mode], schema)
         if fmt is not None:
             params["response_format"] = fmt
         return params
 
-    async def complete(self, messages: Sequence[dict[str, str]]) -> Reply:
-        """The model's reply to ``messages``, from the cache when it has it."""
+    async def complete(
+        self, messages: Sequence[dict[str, str]], schema: Schema = DRAFT_SCHEMA
+    ) -> Reply:
+        """The model's reply to ``messages`` (asked in the shape of ``schema``
+        where the server takes a JSON schema), from the cache when it has it."""
         while True:
-            params = self.params(messages)
+            params = self.params(messages, schema)
             key = cache_key(params)
             if self.cache is not None and (hit := self.cache.get(key)) is not None:
                 return Reply(
@@ -167,6 +179,11 @@ class LLMClient:
             if self.cache is not None:
                 self.cache.put(key, {"content": reply.content, "model": reply.model})
             return reply
+
+    def forget(self, messages: Sequence[dict[str, str]], schema: Schema = DRAFT_SCHEMA) -> None:
+        """Drop the cached reply to ``messages`` (one that turned out unusable)."""
+        if self.cache is not None:
+            self.cache.forget(cache_key(self.params(messages, schema)))
 
     def _adapt(self, exc: Exception) -> bool:
         """Step down to what the server accepts after a 400 about a parameter."""

@@ -68,6 +68,32 @@ def render_prompt(prompts_dir: Path, name: str, values: dict[str, Any]) -> str:
         raise PlaybookError(f"prompt error: {exc}", path=prompts_dir / name) from None
 
 
+def render_messages(prompts_dir: Path, name: str, values: dict[str, Any]) -> list[dict[str, str]]:
+    """A prompt file holding a ``{% block system %}`` and a ``{% block user %}``
+    (the judge's prompts), rendered as the two chat messages."""
+    import jinja2
+
+    path = prompts_dir / name
+    try:
+        template = prompt_environment(prompts_dir).get_template(name)
+        messages = []
+        for role in ("system", "user"):
+            block = template.blocks.get(role)
+            if block is None:
+                raise PlaybookError(f"the prompt has no {{% block {role} %}}", path=path)
+            text = "".join(block(template.new_context(values))).strip()
+            messages.append({"role": role, "content": text})
+        return messages
+    except jinja2.TemplateNotFound:
+        raise PlaybookError("prompt template not found", path=path) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise PlaybookError(
+            f"prompt syntax error at line {exc.lineno}: {exc.message}", path=path
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise PlaybookError(f"prompt error: {exc}", path=path) from None
+
+
 # --- the system message: playbook and rules only -----------------------------
 
 

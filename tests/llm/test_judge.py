@@ -461,3 +461,52 @@ def test_check_judge_help_does_not_import_openai() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert "OPENAI False" in done.stderr and "--judge" in done.stdout
+
+
+def test_the_tone_benchmark_reports_figures_with_the_judge(tmp_path: Path) -> None:
+    import sys
+
+    from tests.llm.conftest import runtime_for
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import eval_tone
+    finally:
+        sys.path.pop(0)
+    records = [
+        {"id": "c", "label": "bad-clear", "category": "x", "channel": "email",
+         "text": "Our quarterly numbers are attached."},
+        {"id": "d", "label": "good", "category": "x", "channel": "email",
+         "text": "Would Tuesday at 10 work for a short call?"},
+    ]  # fmt: skip
+
+    def answer(request: dict[str, Any]) -> str:
+        body = (data_block(request) or {})["message"]["body"]
+        yes = {"self_centred": body} if "quarterly" in body else {}
+        return tone_answer(yes)(request)
+
+    without = eval_tone.tally(records, rules_only=True)
+    with StandIn(answer=answer) as standin:
+        t = eval_tone.tally(records, rules_only=True, runtime=runtime_for(standin.url))
+        assert standin.served == 2  # one request per record
+    assert (without.bad_hit, t.bad_hit) == (0, 1)  # the judge's warning counts as flagged
+    assert t.clear_hit == without.clear_hit == 0  # a warning is not an error
+    assert (t.judge_bad, t.judge_good, t.judge_asked, t.good_error) == (1, 0, 2, 0)
+    assert t.judge_cost > 0
+
+
+def test_the_tone_benchmark_with_judge_and_no_model_exits_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import eval_tone
+    finally:
+        sys.path.pop(0)
+    with pytest.raises(SystemExit) as stopped:
+        eval_tone.main(["--judge", "--part", "heldout"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--judge needs an LLM" in err

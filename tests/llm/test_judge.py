@@ -338,7 +338,17 @@ def test_skipped_cases_show_in_the_terminal_and_junit(
         )
         assert found is not None
         cap = str(float(found.group(1)) + 0.0001)
-        report = json.loads(run_cli(capsys, "eval", evals, *args, "--max-cost", cap, "--json").out)
+        saved = str(tmp_path / "stopped.json")
+        report = json.loads(
+            run_cli(
+                capsys, "eval", evals, *args, "--max-cost", cap, "--json", "--save-baseline", saved
+            ).out
+        )
+        rerun = ("--only-failing", "--baseline", saved, "--json")
+        again = json.loads(run_cli(capsys, "eval", evals, *args, *rerun).out)
+    not_holding = {c["id"] for c in report["cases"] if not c["holds"]}
+    skipped = {c["id"] for c in report["cases"] if c["status"] == "skipped"}
+    assert skipped and {c["id"] for c in again["cases"]} == not_holding >= skipped
     text = format_terminal(report)
     assert "SKIP " in text and "not run: cost cap reached" in text and "stopped: --max-cost" in text
     suite = ET.fromstring(format_junit(report)).find("testsuite")

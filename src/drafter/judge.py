@@ -369,7 +369,7 @@ def judge_findings(
             continue
         bank = by_name[v.category]
         field, start, end = _locate(v.quote, body, subject)
-        text = subject or "" if field == "subject" else body
+        text = (subject or "") if field == "subject" else body
         line = text.count("\n", 0, start) + 1
         column = start - (text.rfind("\n", 0, start) + 1) + 1
         found.append(

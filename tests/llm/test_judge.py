@@ -520,3 +520,30 @@ def test_the_tone_benchmark_with_judge_and_no_model_exits_2(
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--judge needs an LLM" in err
+
+
+def test_judge_findings_point_at_the_quote_in_body_or_subject() -> None:
+    from drafter.judge import ToneVerdict, judge_findings
+
+    banks = [b for b in read_banks() if b.category in ("tallying", "deadline_pressure", "blame")]
+    body = "Hi Bob,\n\nThis is my SIXTH attempt to reach you.\nThanks"
+    verdicts = [
+        ToneVerdict("tallying", True, "counts the attempts", "sixth attempt"),
+        ToneVerdict("deadline_pressure", True, "a deadline", "Reply by Friday"),
+        ToneVerdict("blame", True, "reproach", "not in the message"),
+    ]
+    found = judge_findings(verdicts, banks, body=body, subject="Reply by Friday", model="m")
+    by_rule = {v.rule: v for v in found}
+    tally = by_rule["judge:tallying"]
+    assert (tally.field, tally.line, tally.column, tally.excerpt) == (
+        "body",
+        3,
+        12,
+        "SIXTH attempt",
+    )
+    deadline = by_rule["judge:deadline_pressure"]
+    assert (deadline.field, deadline.start, deadline.excerpt) == ("subject", 0, "Reply by Friday")
+    blame = by_rule["judge:blame"]  # a quote the message does not hold: the whole message
+    assert (blame.start, blame.end, blame.excerpt) == (0, 0, "")
+    assert all(v.severity == "warning" for v in found)
+    assert blame.message == "The judge (m) reads this as blame or a reproach: reproach"

@@ -15,10 +15,11 @@ without moving offsets (``drafter.check.rules.RuleSet.prepare``).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -243,6 +244,7 @@ def check_message(
     settings: CheckSettings | None = None,
     semantic: bool = True,
     moves_as_advice: bool = False,
+    recipients: Sequence[str] = (),
 ) -> CheckReport:
     """Check one message against the tone rules.
 
@@ -263,6 +265,9 @@ def check_message(
     message the rep wrote: a missing required move is then at most a warning
     (drafter's own drafts keep the move's level, which drives the repair).
     A move about the subject line is checked only when a subject is given.
+    ``recipients`` names who the message is addressed to (a draft's prospect),
+    for the rules about speaking of them in the third person; without it those
+    rules read the greeting.
     """
     ruleset = rules if rules is not None else load_rules()
     settings = settings if settings is not None else _DEFAULT_SETTINGS
@@ -277,6 +282,8 @@ def check_message(
     prepared = {
         part: ruleset.prepare(text.translate(_STRAIGHT)) for part, text in originals.items()
     }
+    if recipients:
+        prepared["body"] = dataclasses.replace(prepared["body"], recipients=tuple(recipients))
     wpm = ruleset.words_per_minute
 
     found = _findings(ruleset.select(channel, technique), prepared, wpm)
@@ -297,7 +304,7 @@ def check_message(
         for rule, f in found
         if LEVEL_RANK[rule.level] >= floor
         and not _disabled(rule.id, settings.disable)
-        and not (allow[f.part] and _is_allowed(f, allow[f.part]))
+        and not (rule.allowable and allow[f.part] and _is_allowed(f, allow[f.part]))
     ]
     if layer is not None:
         shown += _semantic_findings(layer, prepared, technique, shown, settings, floor)

@@ -183,6 +183,9 @@ class Prepared:
     lower: str | None  # text.lower(); None when matching it could differ (see RuleSet.prepare)
     stats: TextStats
     active: frozenset[int]  # uids of the tokens whose required words are present (or all)
+    # Who the message is addressed to, when the caller knows (a draft's prospect);
+    # else the recipient rules read the greeting ("Hi Sarah,").
+    recipients: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------
@@ -258,6 +261,48 @@ class SubstitutionMatcher(Matcher):
             yield self.finding(
                 part, start, end, match=t.text[start:end], replacement=self.replacements[i]
             )
+
+
+class RecipientMatcher(Matcher):
+    """The recipient spoken of in the third person (see :class:`RecipientRule`)."""
+
+    __slots__ = ("_by_name", "greeting", "patterns")
+
+    def __init__(self, rule: RecipientRule) -> None:
+        super().__init__(rule)
+        self.patterns = tuple(rule.patterns)
+        self.greeting = re.compile(rule.greeting, re.IGNORECASE)
+        self._by_name: dict[str, tuple[re.Pattern[str], ...]] = {}
+
+    def _regexes(self, name: str) -> tuple[re.Pattern[str], ...]:
+        found = self._by_name.get(name)
+        if found is None:
+            # The name as written (case-sensitive: "Will" is not "will"), whole words.
+            named = r"(?<![\w'])(?-i:" + re.escape(name) + ")"
+            found = tuple(
+                re.compile(p.replace("{name}", named) + r"(?![\w'])", re.IGNORECASE)
+                for p in self.patterns
+            )
+            if len(self._by_name) < 256:
+                self._by_name[name] = found
+        return found
+
+    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+        names = t.recipients
+        after = 0
+        if not names:
+            greeted = self.greeting.match(t.text)
+            if greeted is None:
+                return
+            names, after = (greeted.group("name"),), greeted.end()
+        spans = [
+            (m.start(), m.end(), name)
+            for name in names
+            for regex in self._regexes(name)
+            for m in regex.finditer(t.text, after)
+        ]
+        for start, end, name in sorted(spans):
+            yield self.finding(part, start, end, match=t.text[start:end], name=name)
 
 
 class OccurrenceMatcher(Matcher):
@@ -379,6 +424,7 @@ class Rule(_Data):
 
     fields: ClassVar[tuple[str, ...]] = ()
     default_scope: ClassVar[tuple[Part, ...]] = ("body", "subject")
+    allowable: ClassVar[bool] = True  # the allow list may mute it
 
     id: str = Field(pattern=RULE_ID)
     type: str
@@ -459,6 +505,36 @@ class SubstitutionRule(Rule):
 
     def compile(self) -> Matcher:
         return SubstitutionMatcher(self)
+
+
+class RecipientRule(Rule):
+    """Flags the recipient spoken of in the third person in a message addressed
+    to them ("Sarah's finance lead" to Sarah). In ``patterns`` (regexes), ``{name}``
+    stands for the recipient's name: for drafts, the prospect's names; for a
+    rep's own message, the name its greeting uses (``greeting``, a regex matched
+    at the start of the body with a group ``name``); no greeting, no finding.
+    A name on the allow list does not mute this rule."""
+
+    fields: ClassVar[tuple[str, ...]] = ("match", "name")
+    default_scope: ClassVar[tuple[Part, ...]] = ("body",)
+    allowable: ClassVar[bool] = False
+
+    type: Literal["recipient"]
+    patterns: Patterns = Field(min_length=1)
+    greeting: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _greeting_names(self) -> RecipientRule:
+        try:
+            names = re.compile(self.greeting).groupindex
+        except re.error as exc:
+            raise ValueError(f"greeting: not a regex ({exc})") from None
+        if "name" not in names:
+            raise ValueError("greeting: needs a group (?P<name>...)")
+        return self
+
+    def compile(self) -> Matcher:
+        return RecipientMatcher(self)
 
 
 class OccurrenceRule(Rule):
@@ -556,6 +632,7 @@ RULE_TYPES: dict[str, type[Rule]] = {
     "shouting": ShoutingRule,
     "length": LengthRule,
     "readability": ReadabilityRule,
+    "recipient": RecipientRule,
 }
 
 

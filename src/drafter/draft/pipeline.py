@@ -95,6 +95,7 @@ def check_draft(draft: Draft, ctx: DealContext, who: Sender, runtime: Runtime) -
         subject=draft.subject,
         rules=runtime.rules,
         settings=settings.model_copy(update={"allow": allow}),
+        recipients=(ctx.prospect.name, ctx.prospect.greeting_name),
     )
     return _voice_violation(report, draft.body, runtime.voice() if runtime.llm_enabled else None)
 

@@ -27,6 +27,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from drafter.context import (
     Channel,
     DealContext,
+    Prospect,
     Sender,
     reads_as_verb_phrase,
     without_leading_to,
@@ -36,6 +37,7 @@ from drafter.draft.facts import history_facts
 from drafter.draft.models import Draft
 from drafter.errors import PlaybookError
 from drafter.money import format_amount
+from drafter.perspective import said_to_them
 from drafter.plan.engagement import PREFERRED_CHANNELS, follow_up_pending, summarise
 from drafter.templating import strict_environment
 
@@ -207,19 +209,21 @@ def _text(value: str | None) -> str | None:
     return cleaned or None
 
 
-def _phrase(value: str | None, *, verb: bool = False) -> str | None:
-    """A rep-written phrase made ready to sit inside a sentence: no trailing
-    punctuation; for verb phrases, no leading "to" and a lower-case first word
-    (unless it looks like an acronym or a name the rep capitalised on purpose)."""
+def _phrase(value: str | None, prospect: Prospect, *, verb: bool = False) -> str | None:
+    """A rep-written phrase made ready to sit inside a sentence: said to the
+    prospect ("her team" -> "your team"; left out when that needs more than a
+    word swapped, see :mod:`drafter.perspective`); no trailing punctuation; for
+    verb phrases, no leading "to" and a lower-case first word (unless it looks
+    like an acronym or a name the rep capitalised on purpose)."""
     text = _text(value)
     if text is None:
         return None
+    text = said_to_them(text, prospect).text
+    if text is None:
+        return None  # the plan's notes say so
     text = text.rstrip(" .,;:!?") or None
     if text is None:
         return None
-    # Spoken to the prospect: "a firm like theirs" -> "a firm like yours".
-    text = re.sub(r"\btheirs\b", "yours", text)
-    text = re.sub(r"\bTheirs\b", "Yours", text)
     if verb:
         if not reads_as_verb_phrase(text):
             return None  # a sentence would break the template's; the plan says so
@@ -241,7 +245,7 @@ def template_context(
     """Every variable a template may use (see ``playbook/templates/README.md``)."""
     p, d = ctx.prospect, ctx.deal
     eng = summarise(ctx)
-    benefits = [b for b in (_phrase(x, verb=True) for x in d.benefits) if b]
+    benefits = [b for b in (_phrase(x, p, verb=True) for x in d.benefits) if b]
     sender_name = _text(sender.name)
     # The contact they asked for, when this message is it (on or after the date).
     keeps_date = (
@@ -270,9 +274,9 @@ def template_context(
             "title": _text(sender.title),
         },
         "deal": {
-            "agreed_next_step": _phrase(d.agreed_next_step, verb=True),
+            "agreed_next_step": _phrase(d.agreed_next_step, p, verb=True),
             "benefits": benefits,
-            "news": _phrase(d.news),
+            "news": _phrase(d.news, p),
             "value": d.value,
             "currency": d.currency,
             "stage": d.stage.value,

@@ -33,6 +33,7 @@ from typing import Any
 from drafter.context import Channel, DealContext, Direction, Role, Stage
 from drafter.days import WEEKDAY_NAMES
 from drafter.errors import InputError
+from drafter.perspective import perspective_notes
 from drafter.plan.engagement import (
     DATE_FACTS,
     MEANS,
@@ -485,12 +486,14 @@ def _notes(ctx: DealContext, today: dt.date, channel: Channel | None) -> list[st
             f"Their last answer, on {eng.last_reply}{by}, deferred: a live brush-off "
             '("busy, call me back"), not a reply that moved the deal.'
         )
-    for key in ctx.deal.phrasing_problems():
+    unphrased = ctx.deal.phrasing_problems()
+    for key in unphrased:
         notes.append(
             f"deal.{key} reads as a sentence or a noun phrase, so drafts leave it out: write "
             "it as what you will do, starting with a verb (e.g. 'review the pilot plan with "
             "your CFO', 'cut onboarding time in half')."
         )
+    notes += perspective_notes(ctx.deal, ctx.prospect, skip=unphrased)
     return notes
 
 

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from drafter.context import Channel
+from drafter.context import Channel, DealContext
 from drafter.draft.base import Attempt, DraftRequest
 from drafter.draft.facts import history_facts
 from drafter.draft.llm.tokens import count_messages
 from drafter.errors import PlaybookError
+from drafter.perspective import said_to_them
 from drafter.plan.engagement import summarise
 from drafter.playbook import Technique
 from drafter.templating import strict_environment
@@ -183,11 +184,29 @@ def history_said(request: DraftRequest) -> dict[str, Any]:
     return said
 
 
+def _deal_said(ctx: DealContext) -> dict[str, Any]:
+    """The deal, its free text said to the prospect as the templates say it
+    (:func:`drafter.perspective.said_to_them`); text that cannot be is left out."""
+    d, p = ctx.deal, ctx.prospect
+    deal = d.model_dump(mode="json", exclude_none=True)
+    for key in ("agreed_next_step", "news"):
+        if key in deal:
+            said = said_to_them(deal[key], p).text
+            if said is None:
+                del deal[key]
+            else:
+                deal[key] = said
+    benefits = [said_to_them(b, p).text for b in d.benefits]
+    if d.benefits:
+        deal["benefits"] = [b for b in benefits if b is not None]
+    return deal
+
+
 def deal_data(
     request: DraftRequest, reference: tuple[str | None, str] | None, voice: str | None
 ) -> dict[str, Any]:
     ctx = request.ctx
-    p, d, s = ctx.prospect, ctx.deal, request.sender
+    p, s = ctx.prospect, request.sender
     # Contact details the message never needs stay out: fewer tokens, less exposure.
     unused = {"email", "phone"}
     if request.channel is not Channel.letter:
@@ -196,7 +215,7 @@ def deal_data(
     data: dict[str, Any] = {
         "prospect": prospect | {"first_name": p.greeting_name},
         "sender": s.model_dump(mode="json", exclude_none=True),
-        "deal": d.model_dump(mode="json", exclude_none=True),
+        "deal": _deal_said(ctx),
         "history": history_said(request),
         "send_on": f"{request.send_on:%A} {request.send_on.isoformat()}",
     }

@@ -113,9 +113,36 @@ _CAUSATIVE = frozenset(
     ["let", "lets", "help", "helps", "make", "makes", "have", "has", "get", "gets", "see", "watch"]
 )
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
-# The name followed by a verb: "Bob will send", "Sarah wants" (not safe to swap).
-_NAMED = "{name}(?![\\w'’])"
-_POSSESSIVE = "{name}['’]s(?!\\w)"
+
+
+def _wordish(ch: str) -> bool:
+    return ch.isalnum() or ch in "_'’"
+
+
+def name_spans(text: str, name: str) -> list[tuple[int, int]]:
+    """Where ``name`` stands as whole words in ``text`` (as written: "Will" is
+    not "will"). Plain string search: names differ row by row, and compiling a
+    regex for each would cost more than the rest of a draft."""
+    spans = []
+    start = text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        if (start == 0 or not _wordish(text[start - 1])) and (
+            end == len(text) or not _wordish(text[end]) or text[end] in "'’"
+        ):
+            spans.append((start, end))
+        start = text.find(name, start + 1)
+    return spans
+
+
+def _possessive(text: str, span: tuple[int, int]) -> bool:
+    """``text[span]`` followed by 's / ’s and a word boundary."""
+    end = span[1]
+    return (
+        text[end : end + 1] in ("'", "’")
+        and text[end + 1 : end + 2] == "s"
+        and (end + 2 == len(text) or not _wordish(text[end + 2]))
+    )
 
 
 @dataclass(frozen=True)
@@ -147,9 +174,10 @@ def said_to_them(text: str, prospect: Prospect | None = None) -> Said:
     """``text`` said to the prospect, if that can be done word for word."""
     out = text
     for name in names_of(prospect):
-        out = re.sub(_POSSESSIVE.format(name=re.escape(name)), "your", out)
-        if re.search(r"(?<![\w'’])" + _NAMED.format(name=re.escape(name)), out):
-            return Said(None, False)  # "send Bob the deck", "Bob will review": not safe
+        for span in reversed(name_spans(out, name)):
+            if not _possessive(out, span):
+                return Said(None, False)  # "send Bob the deck", "Bob will review": not safe
+            out = out[: span[0]] + "your" + out[span[1] + 2 :]
     words = list(_WORD.finditer(out))
     pieces: list[str] = []
     last = 0

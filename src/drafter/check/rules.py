@@ -44,6 +44,7 @@ from drafter.check.readability import WORD, TextStats, measure
 from drafter.context import Channel
 from drafter.errors import PlaybookError
 from drafter.loading import Patterns, check_patterns, read_data, validate
+from drafter.perspective import name_spans
 from drafter.settings import LEVELS, Level
 
 Part = Literal["body", "subject"]
@@ -264,28 +265,21 @@ class SubstitutionMatcher(Matcher):
 
 
 class RecipientMatcher(Matcher):
-    """The recipient spoken of in the third person (see :class:`RecipientRule`)."""
+    """The recipient spoken of in the third person (see :class:`RecipientRule`).
 
-    __slots__ = ("_by_name", "greeting", "patterns")
+    Names differ message by message, so they are found by plain string search
+    (:func:`drafter.perspective.name_spans`) and only what follows the name is
+    a regex, compiled once."""
+
+    __slots__ = ("greeting", "tails")
 
     def __init__(self, rule: RecipientRule) -> None:
         super().__init__(rule)
-        self.patterns = tuple(rule.patterns)
+        self.tails = tuple(
+            re.compile(p.removeprefix("{name}") + r"(?![\w'])", re.IGNORECASE)
+            for p in rule.patterns
+        )
         self.greeting = re.compile(rule.greeting, re.IGNORECASE)
-        self._by_name: dict[str, tuple[re.Pattern[str], ...]] = {}
-
-    def _regexes(self, name: str) -> tuple[re.Pattern[str], ...]:
-        found = self._by_name.get(name)
-        if found is None:
-            # The name as written (case-sensitive: "Will" is not "will"), whole words.
-            named = r"(?<![\w'])(?-i:" + re.escape(name) + ")"
-            found = tuple(
-                re.compile(p.replace("{name}", named) + r"(?![\w'])", re.IGNORECASE)
-                for p in self.patterns
-            )
-            if len(self._by_name) < 256:
-                self._by_name[name] = found
-        return found
 
     def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
         names = t.recipients
@@ -295,13 +289,17 @@ class RecipientMatcher(Matcher):
             if greeted is None:
                 return
             names, after = (greeted.group("name"),), greeted.end()
-        spans = [
-            (m.start(), m.end(), name)
-            for name in names
-            for regex in self._regexes(name)
-            for m in regex.finditer(t.text, after)
-        ]
-        for start, end, name in sorted(spans):
+        found = set()
+        for name in names:
+            for start, end in name_spans(t.text, name):
+                if start < after:
+                    continue
+                for tail in self.tails:
+                    m = tail.match(t.text, end)
+                    if m is not None:
+                        found.add((start, m.end(), name))
+                        break
+        for start, end, name in sorted(found):
             yield self.finding(part, start, end, match=t.text[start:end], name=name)
 
 
@@ -509,10 +507,11 @@ class SubstitutionRule(Rule):
 
 class RecipientRule(Rule):
     """Flags the recipient spoken of in the third person in a message addressed
-    to them ("Sarah's finance lead" to Sarah). In ``patterns`` (regexes), ``{name}``
-    stands for the recipient's name: for drafts, the prospect's names; for a
-    rep's own message, the name its greeting uses (``greeting``, a regex matched
-    at the start of the body with a group ``name``); no greeting, no finding.
+    to them ("Sarah's finance lead" to Sarah). Each of ``patterns`` starts with
+    ``{name}`` and goes on as a regex. The name is, for drafts, the prospect's;
+    for a rep's own message, the one its greeting uses (``greeting``, a regex
+    matched at the start of the body with a group ``name``); no greeting, no
+    finding.
     A name on the allow list does not mute this rule."""
 
     fields: ClassVar[tuple[str, ...]] = ("match", "name")
@@ -525,6 +524,8 @@ class RecipientRule(Rule):
 
     @model_validator(mode="after")
     def _greeting_names(self) -> RecipientRule:
+        if any(not p.startswith("{name}") for p in self.patterns):
+            raise ValueError("patterns: each starts with {name}")
         try:
             names = re.compile(self.greeting).groupindex
         except re.error as exc:

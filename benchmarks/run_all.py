@@ -170,8 +170,10 @@ def run_script(path: Path, quick: bool) -> tuple[list[Row], float, float, int, s
     return rows, seconds, cpu, done.returncode, done.stderr.strip()
 
 
-def table(rows: list[Row]) -> str:
-    lines = ["| benchmark | figure | target | verdict |", "| --- | --- | --- | --- |"]
+def table(rows: list[Row], *, header: bool = True) -> str:
+    lines = (
+        ["| benchmark | figure | target | verdict |", "| --- | --- | --- | --- |"] if header else []
+    )
     for row in rows:
         figure = row.figure.replace("|", "\\|")
         figure = f"`{figure}`" if "  " in figure else figure  # keep columns of a sub-table
@@ -196,15 +198,17 @@ def main() -> int:
     for script in scripts:
         print(f"running {script.name} ...", file=sys.stderr, flush=True)
         found, seconds, cpu, code, stderr = run_script(script, args.quick)
-        rows += found
-        rows.append(
+        found.append(
             Row(script.stem, f"(whole script: {seconds:.0f} s wall, {cpu:.0f} s CPU, exit {code})")
         )
         if code != 0:
             failed.append(script.name)
-            rows.append(Row(script.stem, f"FAILED: {stderr.splitlines()[-1] if stderr else ''}"))
+            found.append(Row(script.stem, f"FAILED: {stderr.splitlines()[-1] if stderr else ''}"))
+        # Each script's rows as soon as it finishes: a long run shows progress,
+        # and an interrupted one keeps what was measured.
+        print(table(found, header=not rows), flush=True)
+        rows += found
     text = table(rows)
-    print(text)
     print(f"after: load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.markdown:
         args.markdown.write_text(f"{header}\n\n{text}\n", encoding="utf-8")

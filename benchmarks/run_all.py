@@ -41,7 +41,7 @@ ARGS: dict[str, tuple[list[str], list[str]]] = {
     "bench_plan": (["10000"], ["2000"]),
     "bench_llm": (["--runs", "7"], ["--runs", "3"]),
     "bench_batch": (["--sizes", "1000,10000,100000"], ["--sizes", "1000,10000"]),
-    "bench_eval": (["5"], ["2"]),
+    "bench_eval": (["5", "--growth", "1,5"], ["2"]),
 }
 
 

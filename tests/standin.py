@@ -7,11 +7,20 @@ wire format of the real API). A test scripts anything else: a rude first
 draft, 429s with ``retry-after``, 500s, dropped connections, refusals, a
 ``length`` cut-off, a server that rejects ``json_schema``; and faults can be
 injected at random rates with a fixed seed, with latency per request.
+
+It also plays the Batch API's ``/v1/files`` (upload, content) and
+``/v1/batches`` (create, retrieve, list) as a TEST DOUBLE: an uploaded JSONL
+file is really processed, each line answered by the same chat logic (script,
+faults, reference drafts), once a batch has been polled ``batch_polls``
+times; ``batch_outcome`` makes it end ``completed`` (default), ``expired``
+after ``batch_expire_after`` requests, ``cancelled`` or ``failed``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import email.parser
+import email.policy
 import json
 import random
 import re
@@ -24,6 +33,47 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _DATA = re.compile(r"<deal_data>\s*(.*?)\s*</deal_data>", re.S)
+
+
+@dataclass
+class FakeBatch:
+    """A batch as the stand-in keeps it."""
+
+    id: str
+    input_file_id: str
+    endpoint: str
+    created_at: int
+    metadata: dict[str, str] | None = None
+    status: str = "validating"
+    polls: int = 0
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    completed: int = 0
+    failed: int = 0
+    total: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        at = self.created_at
+        return {
+            "id": self.id,
+            "object": "batch",
+            "endpoint": self.endpoint,
+            "input_file_id": self.input_file_id,
+            "completion_window": "24h",
+            "status": self.status,
+            "created_at": at,
+            "expires_at": at + 86400,
+            "output_file_id": self.output_file_id,
+            "error_file_id": self.error_file_id,
+            "errors": {"object": "list", "data": self.errors} if self.errors else None,
+            "metadata": self.metadata,
+            "request_counts": {
+                "total": self.total,
+                "completed": self.completed,
+                "failed": self.failed,
+            },
+        }
 
 
 @dataclass
@@ -109,6 +159,10 @@ class StandIn:
         reject_json_schema: bool = False,
         seed: int = 0,
         answer: Callable[[dict[str, Any]], str] = reference_reply,
+        batch_polls: int = 0,
+        batch_outcome: str = "completed",
+        batch_expire_after: int = 0,
+        batch_api: bool = True,
     ) -> None:
         self.script = list(script or [])
         self.latency = latency
@@ -119,6 +173,13 @@ class StandIn:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.served = 0  # chat completions answered with 200
+        self.batch_api = batch_api  # False: a server without /files and /batches (404)
+        self.batch_polls = batch_polls
+        self.batch_outcome = batch_outcome
+        self.batch_expire_after = batch_expire_after
+        self.routes: list[str] = []  # "POST /v1/chat/completions", in order
+        self.files: dict[str, tuple[str, bytes]] = {}  # id -> (purpose, content)
+        self.batches: dict[str, FakeBatch] = {}
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -174,6 +235,110 @@ class StandIn:
             )
         return Scripted(content=self.answer(request))
 
+    # --- the Batch API (a test double) -------------------------------------------
+    def add_file(self, purpose: str, content: bytes, name: str = "upload.jsonl") -> dict[str, Any]:
+        with self._lock:
+            file_id = f"file-standin-{len(self.files) + 1}"
+            self.files[file_id] = (purpose, content)
+        return {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(content),
+            "created_at": 1764460800,
+            "filename": name,
+            "purpose": purpose,
+            "status": "processed",
+        }
+
+    def create_batch(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        file_id = body.get("input_file_id", "")
+        if file_id not in self.files:
+            return 400, error_body(400, f"stand-in: no file {file_id!r}")
+        with self._lock:
+            batch = FakeBatch(
+                id=f"batch_standin_{len(self.batches) + 1}",
+                input_file_id=file_id,
+                endpoint=body.get("endpoint", ""),
+                created_at=1764460800,
+                metadata=body.get("metadata"),
+            )
+            self.batches[batch.id] = batch
+        return 200, batch.to_json()
+
+    def poll_batch(self, batch_id: str) -> FakeBatch | None:
+        """A retrieve: the batch runs (for real) once polled ``batch_polls`` times."""
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            return None
+        if batch.status in ("validating", "in_progress"):
+            batch.polls += 1
+            if batch.polls > self.batch_polls:
+                self._run_batch(batch)
+            else:
+                batch.status = "in_progress"
+                lines = self.files[batch.input_file_id][1].splitlines()
+                batch.total = sum(1 for line in lines if line.strip())
+        return batch
+
+    def _run_batch(self, batch: FakeBatch) -> None:
+        lines = [x for x in self.files[batch.input_file_id][1].splitlines() if x.strip()]
+        batch.total = len(lines)
+        if self.batch_outcome == "failed":
+            batch.status = "failed"
+            batch.errors = [{"code": "invalid_request", "message": "stand-in: refused", "line": 1}]
+            return
+        ran = len(lines)
+        if self.batch_outcome in ("expired", "cancelled"):
+            ran = min(self.batch_expire_after, len(lines))
+        output: list[bytes] = []
+        errors: list[bytes] = []
+        for number, raw in enumerate(lines, start=1):
+            line = json.loads(raw)
+            custom = line["custom_id"]
+            if number > ran:
+                code = "batch_expired" if self.batch_outcome == "expired" else "batch_cancelled"
+                message = "stand-in: the request was not run before the batch ended"
+                errors.append(_line(custom, None, {"code": code, "message": message}))
+                continue
+            answer = self.next_answer(line["body"])
+            if answer.drop or answer.status != 200:
+                status = 500 if answer.drop else answer.status
+                body = answer.body or error_body(status, "stand-in: dropped")
+                errors.append(_line(custom, {"status_code": status, "body": body}, None))
+                continue
+            with self._lock:
+                self.served += 1
+            reply = {"status_code": 200, "body": completion(line["body"], answer)}
+            output.append(_line(custom, reply, None))
+        batch.completed, batch.failed = len(output), len(errors)
+        if output:
+            batch.output_file_id = self.add_file("batch_output", b"".join(output))["id"]
+        if errors:
+            batch.error_file_id = self.add_file("batch_output", b"".join(errors))["id"]
+        batch.status = {"expired": "expired", "cancelled": "cancelled"}.get(
+            self.batch_outcome, "completed"
+        )
+
+
+def _line(custom: str, response: dict[str, Any] | None, error: dict[str, Any] | None) -> bytes:
+    if response is not None:
+        response = {"request_id": f"req_{custom}", **response}
+    obj = {"id": f"batch_req_{custom}", "custom_id": custom, "response": response, "error": error}
+    return (json.dumps(obj) + "\n").encode()
+
+
+def _multipart(content_type: str, data: bytes) -> dict[str, tuple[str | None, bytes]]:
+    """name -> (filename, bytes) of a multipart/form-data body."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + data)
+    parts: dict[str, tuple[str | None, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            parts[name] = (part.get_filename(), payload)
+    return parts
+
 
 def completion(request: dict[str, Any], answer: Scripted) -> dict[str, Any]:
     prompt = sum(len(m.get("content") or "") for m in request.get("messages", [])) // 4
@@ -215,11 +380,55 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_POST(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            request = json.loads(self.rfile.read(length) or b"{}")
+        def _send_bytes(self, data: bytes) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/octet-stream")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
             with standin._lock:
                 standin.headers.append(dict(self.headers))
+                standin.routes.append(f"GET {self.path}")
+            path = self.path.split("?", 1)[0].rstrip("/")
+            parts = path.split("/")
+            if not standin.batch_api:
+                self._send(404, error_body(404, f"stand-in: no route {self.path}"), {})
+            elif path.endswith("/batches"):
+                data = [b.to_json() for b in standin.batches.values()]
+                self._send(200, {"object": "list", "data": data, "has_more": False}, {})
+            elif len(parts) >= 2 and parts[-2] == "batches":
+                batch = standin.poll_batch(parts[-1])
+                if batch is None:
+                    self._send(404, error_body(404, f"stand-in: no batch {parts[-1]}"), {})
+                else:
+                    self._send(200, batch.to_json(), {})
+            elif path.endswith("/content") and parts[-2] in standin.files:
+                self._send_bytes(standin.files[parts[-2]][1])
+            else:
+                self._send(404, error_body(404, f"stand-in: no route {self.path}"), {})
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length)
+            with standin._lock:
+                standin.headers.append(dict(self.headers))
+                standin.routes.append(f"POST {self.path}")
+            kind = self.headers.get("content-type") or ""
+            if not standin.batch_api and not self.path.endswith("/chat/completions"):
+                self._send(404, error_body(404, f"stand-in: no route {self.path}"), {})
+                return
+            if self.path.rstrip("/").endswith("/files") and kind.startswith("multipart/"):
+                form = _multipart(kind, raw)
+                purpose = form.get("purpose", (None, b""))[1].decode()
+                name, content = form.get("file", ("upload.jsonl", b""))
+                self._send(200, standin.add_file(purpose, content, name or "upload.jsonl"), {})
+                return
+            request = json.loads(raw or b"{}")
+            if self.path.rstrip("/").endswith("/batches"):
+                self._send(*standin.create_batch(request), {})
+                return
             if not self.path.endswith("/chat/completions"):
                 self._send(404, error_body(404, f"stand-in: no route {self.path}"), {})
                 return

@@ -86,12 +86,15 @@ class CheckSettings(BaseModel):
 
 
 class Price(BaseModel):
-    """USD per million tokens."""
+    """USD per million tokens; ``batch_*`` through the Batch API (default:
+    half of ``input`` and ``output``, OpenAI's Batch API discount)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     input: float = Field(ge=0)
     output: float = Field(ge=0)
+    batch_input: float | None = Field(default=None, ge=0)
+    batch_output: float | None = Field(default=None, ge=0)
 
 
 class LLMSettings(BaseModel):

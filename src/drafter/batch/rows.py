@@ -35,6 +35,7 @@ class DraftConfig:
     sender: Sender | None = None
     offline: bool = True
     use_cache: bool = True
+    batch_api: bool = False  # --via batch-api: estimates at the Batch API's price
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,29 @@ class RowDrafter:
         except Exception as exc:  # a bug must not stop the batch: say so on the row
             return self.error(job, None, f"internal error: {type(exc).__name__}: {exc}")
 
+    def first_request(self, job: Job) -> dict[str, Any] | None:
+        """The body of the row's first LLM request, as the live path sends it;
+        None when its plan sends nothing (``wait``, ``move_on``). Raises
+        :class:`RowProblem` or :class:`DrafterError` for a bad row."""
+        from drafter.draft.base import DraftRequest
+        from drafter.draft.llm.writer import LLMWriter
+        from drafter.draft.pipeline import resolve_sender
+        from drafter.plan.selector import make_plan
+
+        row = self.read(job.cells)
+        check_today(row.ctx, self.config.today, self.layout)
+        plan = make_plan(
+            row.ctx, self.playbook, self.config.today, technique=row.technique, channel=row.channel
+        )
+        if plan.channel is None:
+            return None
+        writer = self.runtime.writer()
+        if not isinstance(writer, LLMWriter):
+            return None
+        who = resolve_sender(row.ctx, self.runtime, self.config.sender)
+        request = DraftRequest(row.ctx, plan, who, plan.technique, plan.channel, plan.send_on)
+        return writer.first_request(request)
+
     def estimate(self, job: Job) -> Done:
         """What the row would cost with the LLM, without calling it: its plan,
         the prompt's tokens counted, the reply's estimated from the template's
@@ -152,7 +176,8 @@ class RowDrafter:
             prompt, _ = count_messages(messages, model)
             subject, body = self.runtime.template_writer().render(request)
             completion = count_text(f'{{"subject": "{subject or ""}", "body": "{body}"}}', model)
-            cost = estimate_cost(model, prompt, completion, self.runtime.settings.llm.prices)
+            prices = self.runtime.settings.llm.prices
+            cost = estimate_cost(model, prompt, completion, prices, batch=self.config.batch_api)
         except (RowProblem, DrafterError):
             return Done("error", None)
         return Done("ok", plan.technique, prompt, completion, cost or 0.0, priced=cost is not None)

@@ -66,6 +66,8 @@ class BatchRequest:
     concurrency: int = 8  # LLM requests in flight
     max_cost: float | None = None  # USD, for this run
     use_cache: bool = True
+    via: str = "live"  # "batch-api": the LLM rows go through the OpenAI Batch API
+    today_given: bool = True  # --today was given (else a pending batch's day is used)
 
 
 @dataclass
@@ -85,6 +87,9 @@ class Summary:
     unpriced: bool = False  # some row's model has no price: costs are unknown
     stopped_at_cap: float | None = None  # --max-cost stopped the run here
     ignored_columns: tuple[str, ...] = ()
+    batch_api: bool = False  # --via batch-api
+    pending: bool = False  # a Batch API batch is submitted or running: rerun later
+    batch_lines: list[str] = field(default_factory=list)  # what the Batch API said
 
     def add(self, done: Done) -> None:
         self.by[(done.technique or "-", done.status)] += 1
@@ -264,18 +269,30 @@ def run_batch(
     fmt = output_format(request.out)
     found = scan(request.input, shown=shown)
     ignored = _layout_or_fail(request, found.header)
+    via_api = request.via == "batch-api"
+    today = request.today
+    if via_api:
+        from drafter.batch.batch_api import planning_day
+
+        _needs_llm(request)
+        today = planning_day(request)
     config = DraftConfig(
         settings=request.settings,
         header=found.header,
-        today=request.today,
+        today=today,
         fmt=fmt,
         user_map=dict(request.user_map),
         sender=request.sender,
         offline=request.offline or not request.settings.llm_configured,
         use_cache=request.use_cache,
+        batch_api=via_api,
     )
     summary = Summary(
-        rows=found.rows, ignored_columns=ignored, dry_run=request.dry_run, llm=not config.offline
+        rows=found.rows,
+        ignored_columns=ignored,
+        dry_run=request.dry_run,
+        llm=not config.offline,
+        batch_api=via_api,
     )
     sink = Sink(request.out, fmt, found.header)
     sink.load()
@@ -286,13 +303,21 @@ def run_batch(
         for done in sink.done.values():
             summary.add(done)
     drafter = RowDrafter(config)
-    _, rows = records(request.input, shown=shown)
-    items = _jobs(((r.row, r.line, r.cells) for r in rows), drafter.reader, config, sink.done)
+
+    def still_to_do() -> Iterator[Job | Finished]:
+        _, rows = records(request.input, shown=shown)
+        return _jobs(((r.row, r.line, r.cells) for r in rows), drafter.reader, config, sink.done)
+
+    items = still_to_do()
     todo = found.rows - summary.done_before
     if request.dry_run:
         from drafter.batch.estimate import dry_run
 
         summary.written = dry_run(drafter, items, summary.add)
+        summary.seconds = clock() - started
+        return summary
+    if via_api:
+        _batch_api_run(drafter, still_to_do, sink, summary, reporter, request)
         summary.seconds = clock() - started
         return summary
     if not config.offline:
@@ -321,6 +346,41 @@ def run_batch(
 
 
 # -- LLM rows: many requests in flight on the async client ---------------------
+
+
+def _needs_llm(request: BatchRequest) -> None:
+    if request.offline:
+        raise InputError(
+            "--offline drafts from the templates: the Batch API is for LLM drafts", key="--via"
+        )
+    if not request.settings.llm_configured:
+        raise InputError(
+            "the Batch API needs an LLM: set OPENAI_API_KEY (and OPENAI_BASE_URL for "
+            "another server) or [llm] in drafter.toml",
+            key="--via",
+        )
+
+
+def _batch_api_run(
+    drafter: RowDrafter,
+    items: Callable[[], Iterator[Job | Finished]],
+    sink: Sink,
+    summary: Summary,
+    reporter: Reporter,
+    request: BatchRequest,
+) -> None:
+    import asyncio
+
+    from drafter.batch.batch_api import run_via_batch_api
+
+    reporter.start(summary.rows, summary.done_before)
+    sink.open()
+    try:
+        asyncio.run(run_via_batch_api(drafter, items, sink, summary, reporter, request))
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        sink.close()
 
 
 def _llm_run(

@@ -76,7 +76,13 @@ def batch_command(
         bool, typer.Option("--no-cache", help="Ask the model again even if its reply is cached.")
     ] = False,
     via: Annotated[
-        str, typer.Option("--via", metavar="live|batch-api", help="How LLM rows are sent.")
+        str,
+        typer.Option(
+            "--via",
+            metavar="live|batch-api",
+            help="How LLM rows are sent: live requests, or the OpenAI Batch API (half the "
+            "price, results within 24 hours; rerun to collect; exit 75 until then).",
+        ),
     ] = "live",
     today: TodayOpt = None,
     sender_name: SenderNameOpt = None,
@@ -96,6 +102,13 @@ def batch_command(
     draft that breaks an error-level tone rule) or --max-cost stopped the run,
     2 for a file-level problem.
 
+    --via batch-api sends the LLM rows through the OpenAI Batch API instead:
+    half the price of live requests, results within 24 hours; for thousands
+    of rows that can wait. The first run writes the rows that need no model,
+    submits the others and exits 75; rerunning the same command reports the
+    batch's status (exit 75) until it has ended, then checks each draft as a
+    live one (repairs go live) and writes every row (exit 0 or 1).
+
     Example: drafter batch examples/prospects.csv --out drafts.csv --offline
     """
     from drafter.batch.runner import BatchRequest, run_batch
@@ -106,8 +119,6 @@ def batch_command(
     if via not in ("live", "batch-api"):
         raise InputError(f"unknown value {via!r}; use live or batch-api", key="--via")
     settings, _ = load_settings_and_playbook(config, playbook)
-    if via == "batch-api":
-        raise InputError("the OpenAI Batch API route is not built yet", key="--via")
     settings = settings.with_llm(model=model)
     user_map, map_source = _column_map(column_map, settings.batch.columns)
     flags = sender_flags(sender_name, sender_company, sender_phone, sender_email)
@@ -126,12 +137,18 @@ def batch_command(
         concurrency=concurrency,
         max_cost=max_cost,
         use_cache=not no_cache,
+        via=via,
+        today_given=today is not None,
     )
     with reporter_for(out) as reporter:
         summary = run_batch(request, reporter)
     typer.echo(summary_text(summary, out))
     if summary.interrupted:
         raise typer.Exit(130)
+    if summary.pending and not dry_run:
+        from drafter.batch.batch_api import PENDING_EXIT
+
+        raise typer.Exit(PENDING_EXIT)
     if (summary.failed or summary.stopped_at_cap is not None) and not dry_run:
         raise typer.Exit(1)
 

@@ -155,6 +155,9 @@ def summary_text(summary: Summary, out: Path) -> str:
         tail.append(f"ignored columns: {shown}" + (f" (+{more} more)" if more > 0 else ""))
     if summary.dry_run and summary.llm:
         tail.append("(first requests only; a repair after a failed tone check costs more)")
+        if summary.batch_api:
+            tail.append("(at the Batch API's price: half the live price unless the table says)")
+    tail.extend(summary.batch_lines)
     if summary.stopped_at_cap is not None:
         tail.append(
             f"stopped before the estimate passed --max-cost ${summary.stopped_at_cap:g}: "

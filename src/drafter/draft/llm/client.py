@@ -48,6 +48,7 @@ class Reply:
     cached: bool
     mode: str
     model: str
+    batch: bool = False  # answered through the Batch API (its price)
 
 
 # (name, JSON schema) of a structured reply: a draft by default; the judge
@@ -105,6 +106,9 @@ class LLMClient:
         self._sdk: Any = None
         self._loop: Any = None
         self.requests = 0  # requests that reached the server (cache misses)
+        # Answers already in hand (a Batch API's results), by cache key: a
+        # request they answer is not sent.
+        self._preloaded: dict[str, Reply | LLMError] = {}
 
     def _key(self) -> str:
         if self._api_key is not None:
@@ -160,6 +164,13 @@ class LLMClient:
         while True:
             params = self.params(messages, schema)
             key = cache_key(params)
+            ready = self._preloaded.get(key)
+            if isinstance(ready, LLMError):
+                raise ready
+            if ready is not None:
+                if self.cache is not None:
+                    self.cache.put(key, {"content": ready.content, "model": ready.model})
+                return ready
             if self.cache is not None and (hit := self.cache.get(key)) is not None:
                 return Reply(
                     content=hit["content"],
@@ -184,6 +195,31 @@ class LLMClient:
         """Drop the cached reply to ``messages`` (one that turned out unusable)."""
         if self.cache is not None:
             self.cache.forget(cache_key(self.params(messages, schema)))
+
+    def preload(self, key: str, answer: Reply | LLMError) -> None:
+        """The answer to the request whose :func:`cache_key` is ``key``,
+        obtained elsewhere (the Batch API): :meth:`complete` returns it (or
+        raises it) instead of asking the server."""
+        self._preloaded[key] = answer
+
+    def batch_reply(self, body: dict[str, Any]) -> Reply:
+        """A chat completion the Batch API returned, read as a live one is
+        (a refusal, a cut-off or an empty reply is an :class:`LLMError`)."""
+        from dataclasses import replace
+
+        from openai.types.chat import ChatCompletion
+
+        try:
+            response = ChatCompletion.model_validate(body)
+        except ValueError:
+            raise LLMError(
+                "the Batch API returned something that is not a chat completion"
+            ) from None
+        return replace(self._reply(response), batch=True)
+
+    def translate(self, exc: Exception) -> LLMError:
+        """An SDK exception as one :class:`LLMError` line."""
+        return self._error(exc)
 
     def _adapt(self, exc: Exception) -> bool:
         """Step down to what the server accepts after a 400 about a parameter."""

@@ -29,10 +29,25 @@ def price_for(model: str, extra: Mapping[str, Price]) -> Price | None:
     return table[family] if family else None
 
 
+# What the Batch API charges, as a share of the live price, where the table
+# gives no batch price of its own.
+BATCH_SHARE = 0.5
+
+
 def estimate_cost(
-    model: str, prompt_tokens: int, completion_tokens: int, extra: Mapping[str, Price]
+    model: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    extra: Mapping[str, Price],
+    *,
+    batch: bool = False,
 ) -> float | None:
+    """USD for these tokens, live or (``batch``) through the Batch API."""
     price = price_for(model, extra)
     if price is None:
         return None
-    return (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
+    given, taken = price.input, price.output
+    if batch:
+        given = price.batch_input if price.batch_input is not None else given * BATCH_SHARE
+        taken = price.batch_output if price.batch_output is not None else taken * BATCH_SHARE
+    return (prompt_tokens * given + completion_tokens * taken) / 1_000_000

@@ -81,6 +81,12 @@ class LLMWriter:
         self.voice = voice
         self._reference = reference  # request -> (subject, body) of the offline draft
 
+    def first_request(self, request: DraftRequest) -> dict[str, Any]:
+        """The body of the first request for ``request``, as :meth:`write`
+        sends it (also what the Batch API is sent)."""
+        messages, _, _ = self.first_messages(request)
+        return self.client.params(messages)
+
     def first_messages(self, request: DraftRequest) -> tuple[list[dict[str, str]], int, bool]:
         return build_messages(
             request,
@@ -123,6 +129,7 @@ class LLMWriter:
             reply.prompt_tokens,
             reply.completion_tokens,
             self.client.settings.llm.prices,
+            batch=reply.batch,
         )
         return Usage(
             prompt_tokens=reply.prompt_tokens,

@@ -10,7 +10,9 @@ process per size; prints rows/s and the peak resident memory of the largest
 process (the parent or a worker).
 
 llm: rows that all plan an email, drafted through the loopback stand-in server
-(tests/standin.py) answering in 300 ms, against the ideal rows x 0.3 / concurrency.
+(tests/standin.py) answering in 300 ms, against the ideal rows x 0.3 / concurrency;
+also the command's own CPU time, which (unlike the wall) a loaded machine
+does not inflate.
 faults: the same with 10% 500s and 2% dropped connections (50 ms a request):
 every row must come out exactly once, none as an error.
 """
@@ -150,9 +152,12 @@ def llm(n: int, concurrency: int, latency: float, fail_500: float, drop: float) 
         command = [sys.executable, "-m", "drafter", "batch", str(source), "--out", str(out),
                    "--today", TODAY.isoformat(), "--model", "gpt-4o-mini",
                    "--concurrency", str(concurrency)]  # fmt: skip
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(command, capture_output=True, text=True, env=env)
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
         keys = [r["key"] for r in records]
         errors = [r for r in records if r["status"] == "error"]
@@ -161,6 +166,12 @@ def llm(n: int, concurrency: int, latency: float, fail_500: float, drop: float) 
               f"faults {fail_500:.0%} 500s + {drop:.0%} dropped connections")  # fmt: skip
         print(f"  wall {seconds:.2f} s (whole command, start-up included); ideal "
               f"{ideal:.2f} s; ratio {seconds / ideal:.3f}")  # fmt: skip
+        # The command's own CPU (start-up included) and its share of the wall:
+        # a share well under 1 with the ratio well over 1 means the machine's
+        # other load, not drafter, held the run back.
+        print(f"  drafter CPU {cpu:.2f} s ({cpu / n * 1000:.1f} ms a row, start-up included), "
+              f"{cpu / seconds:.0%} of the wall; load average "
+              f"{os.getloadavg()[0]:.1f} on {len(_cores())} cores")  # fmt: skip
         print(f"  requests served {standin.served}, sent {len(standin.requests)}; records "
               f"{len(records)}, distinct {len(set(keys))}, errors {len(errors)}; exit "
               f"{proc.returncode}")  # fmt: skip

@@ -56,12 +56,22 @@ def count_text(text: str, model: str) -> int:
     return len(encoding.encode(text, disallowed_special=()))
 
 
+@functools.lru_cache(maxsize=512)
+def _count_cached(text: str, model: str) -> int:
+    """Tokens of a text that recurs (a role, a technique's system prompt)."""
+    return count_text(text, model)
+
+
 def count_messages(messages: Sequence[dict[str, str]], model: str) -> tuple[int, bool]:
-    """(prompt tokens, exact) for chat messages."""
+    """(prompt tokens, exact) for chat messages. The system prompt is the same
+    for every row of a technique: its count is remembered."""
     encoding, exact = encoding_for(model)
     total = REPLY_PRIMER
     for message in messages:
         total += PER_MESSAGE
-        for value in message.values():
-            total += len(encoding.encode(value, disallowed_special=()))
+        for name, value in message.items():
+            if name == "role" or message.get("role") == "system":
+                total += _count_cached(value, model)
+            else:
+                total += len(encoding.encode(value, disallowed_special=()))
     return total, exact

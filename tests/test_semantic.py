@@ -103,10 +103,14 @@ def test_rules_only_never_loads_the_model(tmp_path: Path) -> None:
 
 def test_sentences_and_clauses() -> None:
     text = 'Hi Bob,\n\nIf it goes to voicemail: "Call me." This is one long sentence, with a clause, and another clause that goes on for words.'
-    spans, chunks = _units(text)
+    spans, chunks, clauses = _units(text)
     pieces = [text[s:e] for s, e in spans]
     assert pieces[:3] == ["Hi Bob,", "If it goes to voicemail:", '"Call me."']
     assert "with a clause" in pieces and "and another clause that goes on for words." in pieces
+    assert [p for p, c in zip(pieces, clauses, strict=True) if not c] == [
+        "Hi Bob,", "If it goes to voicemail:", '"Call me."',
+        "This is one long sentence, with a clause, and another clause that goes on for words.",
+    ]  # fmt: skip
     assert all(c == p.split() for c, p in zip(chunks, pieces, strict=True))
 
 
@@ -130,6 +134,9 @@ def test_sentences_and_clauses() -> None:
         ("blame", "You must be too busy to read my emails."),
         ("blame", "You still haven't answered my question."),
         ("deception", "This isn't a sales call, I promise."),
+        ("cliche", "Hoping you are having a wonderful week."),
+        ("empty_followup", "Ringing again to see where we are on this."),
+        ("resignation_guilt", "Looks like this deal is dead then."),
     ],
 )
 def test_each_category_is_caught_only_by_its_layer(category: str, sentence: str) -> None:
@@ -165,6 +172,23 @@ def test_a_passage_the_rules_flag_is_not_flagged_twice() -> None:
 )
 def test_ordinary_sentences_are_not_flagged(sentence: str) -> None:
     assert semantic_hits(check_message(sentence, channel=Channel.email)) == {}
+
+
+def test_a_clause_out_of_its_sentence_must_be_closer() -> None:
+    """ "I haven't heard back" alone is near an empty follow-up; inside an honest
+    close it is not a finding (CLAUSE_EXTRA), while a bad sentence still is."""
+    honest = (
+        "I haven't heard back, so I'll assume the timing isn't right "
+        "and close out my notes for now."
+    )
+    assert semantic_hits(check_message(honest, channel=Channel.email)) == {}
+    layer = load_semantic()
+    _, _, clauses = _units(honest)
+    assert any(clauses) and not layer.find(honest)
+    long_bad = (
+        "Any update on the proposal I sent you, by the way, since the last time I wrote to you?"
+    )
+    assert [h.category for h in layer.find(long_bad)] == ["empty_followup"]
 
 
 # --- technique-aware -----------------------------------------------------------------

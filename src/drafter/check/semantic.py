@@ -70,6 +70,10 @@ TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 _SENTENCE = re.compile(r"(?:[^.!?…\n:]+|:(?![\s\"“]))+(?:[.!?…]+[\"”’)\]]*|:(?=[\s\"“])|$)", re.M)
 _CLAUSE = re.compile(r"[^,;:—–]+")
 _LONG = 14  # words: a sentence this long is also tried clause by clause
+# A clause is judged out of its sentence ("I haven't heard back", "even if there's
+# no news yet"), so it must be this much closer to a bad example than a sentence
+# (added to both thresholds; chosen by benchmarks/calibrate_semantic.py).
+CLAUSE_EXTRA = 0.2
 
 
 class ModelMissingError(PlaybookError):
@@ -282,11 +286,13 @@ class Hit:
     suggestion: str | None
 
 
-def _units(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
+def _units(text: str) -> tuple[list[tuple[int, int]], list[list[str]], list[bool]]:
     """Sentence spans, and for long sentences their clauses too (stripped of
-    spaces), with their whitespace-separated chunks; a unit has 2 chunks or more."""
+    spaces), with their whitespace-separated chunks and whether each unit is a
+    clause; a unit has 2 chunks or more."""
     spans: list[tuple[int, int]] = []
     chunks: list[list[str]] = []
+    clauses: list[bool] = []
     for m in _SENTENCE.finditer(text):
         words = m.group().split()
         if len(words) < 2:
@@ -295,6 +301,7 @@ def _units(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
         g = m.group()
         spans.append((start + len(g) - len(g.lstrip()), end - (len(g) - len(g.rstrip()))))
         chunks.append(words)
+        clauses.append(False)
         if len(words) >= _LONG:
             for c in _CLAUSE.finditer(g):
                 part = c.group()
@@ -304,7 +311,8 @@ def _units(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
                     trail = len(part) - len(part.rstrip())
                     spans.append((start + c.start() + lead, start + c.end() - trail))
                     chunks.append(clause)
-    return spans, chunks
+                    clauses.append(True)
+    return spans, chunks, clauses
 
 
 class SemanticLayer:
@@ -353,10 +361,12 @@ class SemanticLayer:
         spans: list[tuple[int, int]] = []
         pieces: list[list[str]] = []
         owners: list[int] = []
+        clauses: list[bool] = []
         for i, text in enumerate(texts):
-            s, p = _units(text)
+            s, p, c = _units(text)
             spans += s
             pieces += p
+            clauses += c
             owners += [i] * len(s)
         found: list[list[Hit]] = [[] for _ in texts]
         if not spans or not self.bad:
@@ -372,16 +382,17 @@ class SemanticLayer:
         skip = self._not_for(technique)
         if skip:
             per_bank[:, skip] = -1.0
-        over = (per_bank >= self._warning_at) & (per_bank - good[:, None] >= self._margin)
+        # A clause, out of its sentence, says less: it must be closer by CLAUSE_EXTRA.
+        extra = np.where(np.asarray(clauses), np.float32(CLAUSE_EXTRA), np.float32(0))[:, None]
+        over = (per_bank >= self._warning_at + extra) & (per_bank - good[:, None] >= self._margin)
         for u in np.flatnonzero(over.any(axis=1)):
             b_index = int(np.argmax(np.where(over[u], per_bank[u], -1.0)))
             bank = self.bad[b_index]
             score = float(per_bank[u, b_index])
             begin = int(self._starts[b_index])
             j = begin + int(np.argmax(sims[u, begin : begin + len(bank.examples)]))
-            level: Level = (
-                "error" if bank.level == "error" and score >= bank.error_at else "warning"
-            )
+            error_at = bank.error_at + float(extra[u, 0])
+            level: Level = "error" if bank.level == "error" and score >= error_at else "warning"
             start, end = spans[u]
             found[owners[u]].append(
                 Hit(

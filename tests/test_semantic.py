@@ -101,13 +101,11 @@ def test_rules_only_never_loads_the_model(tmp_path: Path) -> None:
     assert {"numpy", "tokenizers", "drafter.check.semantic", "openai"}.isdisjoint(modules)
 
 
-def test_sentences_and_clauses() -> None:
+def test_sentences() -> None:
     text = 'Hi Bob,\n\nIf it goes to voicemail: "Call me." This is one long sentence, with a clause, and another clause that goes on for words.'
-    spans, chunks, clauses = _units(text)
+    spans, chunks = _units(text)
     pieces = [text[s:e] for s, e in spans]
-    assert pieces[:3] == ["Hi Bob,", "If it goes to voicemail:", '"Call me."']
-    assert "with a clause" in pieces and "and another clause that goes on for words." in pieces
-    assert [p for p, c in zip(pieces, clauses, strict=True) if not c] == [
+    assert pieces == [
         "Hi Bob,", "If it goes to voicemail:", '"Call me."',
         "This is one long sentence, with a clause, and another clause that goes on for words.",
     ]  # fmt: skip
@@ -174,17 +172,17 @@ def test_ordinary_sentences_are_not_flagged(sentence: str) -> None:
     assert semantic_hits(check_message(sentence, channel=Channel.email)) == {}
 
 
-def test_a_clause_out_of_its_sentence_must_be_closer() -> None:
-    """ "I haven't heard back" alone is near an empty follow-up; inside an honest
-    close it is not a finding (CLAUSE_EXTRA), while a bad sentence still is."""
+def test_a_sentence_is_judged_whole() -> None:
+    """ "I haven't heard back" alone is near the bad examples; inside an honest
+    close it is not a finding, while a long bad sentence still is."""
     honest = (
         "I haven't heard back, so I'll assume the timing isn't right "
         "and close out my notes for now."
     )
     assert semantic_hits(check_message(honest, channel=Channel.email)) == {}
     layer = load_semantic()
-    _, _, clauses = _units(honest)
-    assert any(clauses) and not layer.find(honest)
+    assert layer.find("I haven't heard back.")
+    assert not layer.find(honest)
     long_bad = (
         "Any update on the proposal I sent you, by the way, since the last time I wrote to you?"
     )

@@ -65,15 +65,13 @@ TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 
 # Sentences end at . ! ? (or a run of them, or an ellipsis), at a colon before a
 # space or a quote (a label: "If it goes to voicemail: ..."), and at line breaks
-# (a closing quote or bracket stays with its sentence);
-# a long sentence is also tried clause by clause.
+# (a closing quote or bracket stays with its sentence).
 _SENTENCE = re.compile(r"(?:[^.!?…\n:]+|:(?![\s\"“]))+(?:[.!?…]+[\"”’)\]]*|:(?=[\s\"“])|$)", re.M)
-_CLAUSE = re.compile(r"[^,;:—–]+")
-_LONG = 14  # words: a sentence this long is also tried clause by clause
-# A clause is judged out of its sentence ("I haven't heard back", "even if there's
-# no news yet"), so it must be this much closer to a bad example than a sentence
-# (added to both thresholds; chosen by benchmarks/calibrate_semantic.py).
-CLAUSE_EXTRA = 0.2
+# Each sentence is judged whole. Clauses of long sentences were tried too (30
+# November 2026): on the tuning part they caught nothing the sentences missed
+# once a clause had to be closer than a sentence (out of its sentence, "I haven't
+# heard back" reads like an empty follow-up), and they cost 40% of the layer's
+# time (benchmarks/calibrate_semantic.py, benchmarks/bench_check.py).
 
 
 class ModelMissingError(PlaybookError):
@@ -286,13 +284,11 @@ class Hit:
     suggestion: str | None
 
 
-def _units(text: str) -> tuple[list[tuple[int, int]], list[list[str]], list[bool]]:
-    """Sentence spans, and for long sentences their clauses too (stripped of
-    spaces), with their whitespace-separated chunks and whether each unit is a
-    clause; a unit has 2 chunks or more."""
+def _units(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
+    """Sentence spans (stripped of spaces) with their whitespace-separated
+    chunks; a unit has 2 chunks or more."""
     spans: list[tuple[int, int]] = []
     chunks: list[list[str]] = []
-    clauses: list[bool] = []
     for m in _SENTENCE.finditer(text):
         words = m.group().split()
         if len(words) < 2:
@@ -301,18 +297,7 @@ def _units(text: str) -> tuple[list[tuple[int, int]], list[list[str]], list[bool
         g = m.group()
         spans.append((start + len(g) - len(g.lstrip()), end - (len(g) - len(g.rstrip()))))
         chunks.append(words)
-        clauses.append(False)
-        if len(words) >= _LONG:
-            for c in _CLAUSE.finditer(g):
-                part = c.group()
-                clause = part.split()
-                if len(clause) >= 2 and len(clause) < len(words):
-                    lead = len(part) - len(part.lstrip())
-                    trail = len(part) - len(part.rstrip())
-                    spans.append((start + c.start() + lead, start + c.end() - trail))
-                    chunks.append(clause)
-                    clauses.append(True)
-    return spans, chunks, clauses
+    return spans, chunks
 
 
 class SemanticLayer:
@@ -350,8 +335,7 @@ class SemanticLayer:
 
     def find(self, text: str, technique: str | None = None) -> list[Hit]:
         """The sentences of ``text`` that read like a bad exemplar, at most one
-        finding per sentence (its best category; a clause's hit stands for its
-        sentence)."""
+        finding per sentence (its best category)."""
         return self.find_many([text], technique)[0]
 
     def find_many(self, texts: Sequence[str], technique: str | None = None) -> list[list[Hit]]:
@@ -361,12 +345,10 @@ class SemanticLayer:
         spans: list[tuple[int, int]] = []
         pieces: list[list[str]] = []
         owners: list[int] = []
-        clauses: list[bool] = []
         for i, text in enumerate(texts):
-            s, p, c = _units(text)
+            s, p = _units(text)
             spans += s
             pieces += p
-            clauses += c
             owners += [i] * len(s)
         found: list[list[Hit]] = [[] for _ in texts]
         if not spans or not self.bad:
@@ -382,17 +364,16 @@ class SemanticLayer:
         skip = self._not_for(technique)
         if skip:
             per_bank[:, skip] = -1.0
-        # A clause, out of its sentence, says less: it must be closer by CLAUSE_EXTRA.
-        extra = np.where(np.asarray(clauses), np.float32(CLAUSE_EXTRA), np.float32(0))[:, None]
-        over = (per_bank >= self._warning_at + extra) & (per_bank - good[:, None] >= self._margin)
+        over = (per_bank >= self._warning_at) & (per_bank - good[:, None] >= self._margin)
         for u in np.flatnonzero(over.any(axis=1)):
             b_index = int(np.argmax(np.where(over[u], per_bank[u], -1.0)))
             bank = self.bad[b_index]
             score = float(per_bank[u, b_index])
             begin = int(self._starts[b_index])
             j = begin + int(np.argmax(sims[u, begin : begin + len(bank.examples)]))
-            error_at = bank.error_at + float(extra[u, 0])
-            level: Level = "error" if bank.level == "error" and score >= error_at else "warning"
+            level: Level = (
+                "error" if bank.level == "error" and score >= bank.error_at else "warning"
+            )
             start, end = spans[u]
             found[owners[u]].append(
                 Hit(
@@ -406,7 +387,7 @@ class SemanticLayer:
                     suggestion=bank.suggestion,
                 )
             )
-        return [_one_per_sentence(h) if h else h for h in found]
+        return found
 
     @functools.cache  # noqa: B019 (one layer per playbook, kept for the process)
     def _not_for(self, technique: str | None) -> list[int]:
@@ -414,16 +395,6 @@ class SemanticLayer:
         if technique is None:
             return []
         return [i for i, b in enumerate(self.bad) if technique in b.not_for]
-
-
-def _one_per_sentence(hits: list[Hit]) -> list[Hit]:
-    """Keep the strongest of overlapping hits (a sentence and its clauses)."""
-    rank = {"error": 1, "warning": 0}
-    kept: list[Hit] = []
-    for h in sorted(hits, key=lambda h: (-rank[h.level], -h.score)):
-        if not any(h.start < k.end and k.start < h.end for k in kept):
-            kept.append(h)
-    return sorted(kept, key=lambda h: h.start)
 
 
 def _read_banks(folder: Path) -> list[Bank]:

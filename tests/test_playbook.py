@@ -249,3 +249,15 @@ def test_honesty_and_spacing_hold_for_many_random_deals(playbook: Playbook) -> N
         for technique, _ in sends:
             assert not (closing_seen and technique != "move_on")
             closing_seen = closing_seen or technique in playbook.closing
+
+
+def test_a_copy_with_other_techniques_computes_its_order_afresh() -> None:
+    """The planner's cached views of a playbook (order, closing ids, the days a
+    condition starts to hold) must follow a copy's own techniques."""
+    book = load_playbook()
+    assert book.ordered and book.closing and book.day_bounds  # computed and cached
+    kept = {k: t for k, t in book.techniques.items() if not t.closing}
+    copy = book.model_copy(update={"techniques": kept})
+    assert [t.id for t in copy.ordered] == [t.id for t in book.ordered if not t.closing]
+    assert copy.closing == frozenset()
+    assert set(copy.day_bounds) <= set(book.day_bounds)

@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -31,6 +31,17 @@ _OPERATORS = ("eq", "ne", "in_", "not_in", "gte", "lte", "between", "contains", 
 
 class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy that computes its cached properties afresh (pydantic copies
+        ``__dict__``, where they live: a copy with other techniques would
+        otherwise keep the original's order)."""
+        copy = super().model_copy(update=update, deep=deep)
+        for klass in type(copy).__mro__:
+            for name, value in vars(klass).items():
+                if isinstance(value, functools.cached_property):
+                    copy.__dict__.pop(name, None)
+        return copy
 
 
 class Condition(_Data):
@@ -96,6 +107,11 @@ class Condition(_Data):
         if op == "contains":
             return self.contains in value
         return self.not_contains not in value
+
+    @functools.cached_property
+    def bound(self) -> int | None:
+        """:meth:`lower_bound`, computed once."""
+        return self.lower_bound()
 
     def lower_bound(self) -> int | None:
         """For a days-since fact: the smallest count at which this can hold."""
@@ -207,6 +223,9 @@ class When(_Data):
     def failing(self, facts: Mapping[str, Any]) -> list[Condition]:
         return [c for c in self.all if not c.holds(facts)]
 
+    def holds(self, facts: Mapping[str, Any]) -> bool:
+        return all(c.holds(facts) for c in self.all)
+
     def explained(self, facts: Mapping[str, Any] | None = None) -> str:
         """The reason and its conditions, the one wording used everywhere: with
         ``facts``, what they are ("deal stage: engaged", a plan's "Why"); without,
@@ -258,7 +277,7 @@ class Technique(_Data):
         return self
 
     def matching(self, facts: Mapping[str, Any]) -> When | None:
-        return next((w for w in self.when if not w.failing(facts)), None)
+        return next((w for w in self.when if w.holds(facts)), None)
 
 
 class Source(_Data):
@@ -306,12 +325,25 @@ class Playbook(_Data):
     settings: Settings
     techniques: dict[str, Technique]
 
-    @property
-    def ordered(self) -> list[Technique]:
+    # Computed once: the planner asks for these thousands of times a batch.
+    @functools.cached_property
+    def ordered(self) -> tuple[Technique, ...]:
         """Techniques by priority (lowest number first), then id."""
-        return sorted(self.techniques.values(), key=lambda t: (t.priority, t.id))
+        return tuple(sorted(self.techniques.values(), key=lambda t: (t.priority, t.id)))
 
-    @property
+    @functools.cached_property
+    def day_bounds(self) -> dict[str, frozenset[int]]:
+        """Per days-since fact, the counts at which some condition on it starts
+        to hold: with the spacing gaps, the days on which a plan can change."""
+        bounds: dict[str, set[int]] = {}
+        for technique in self.techniques.values():
+            for group in technique.when:
+                for condition in group.all:
+                    if condition.bound is not None:
+                        bounds.setdefault(condition.fact, set()).add(condition.bound)
+        return {fact: frozenset(found) for fact, found in bounds.items()}
+
+    @functools.cached_property
     def closing(self) -> frozenset[str]:
         return frozenset(t.id for t in self.techniques.values() if t.closing)
 

@@ -145,19 +145,13 @@ def candidate_days(
     """``start`` and every later day (within the horizon) on which a fact changes."""
     end = start + playbook.settings.horizon_days * _DAY
     days = {start}
-    for technique in playbook.techniques.values():
-        for group in technique.when:
-            for condition in group.all:
-                bound = condition.lower_bound()
-                anchor = (
-                    anchor_date(ctx, eng, condition.fact, playbook.closing)
-                    if bound is not None
-                    else None
-                )
-                if anchor is not None and bound is not None:
-                    days.add(anchor + bound * _DAY)
-        if eng.last_touch is not None:
-            days.add(eng.last_touch + _gap(technique, playbook) * _DAY)
+    for fact, fact_bounds in playbook.day_bounds.items():
+        anchor = anchor_date(ctx, eng, fact, playbook.closing)
+        if anchor is not None:
+            days.update(anchor + bound * _DAY for bound in fact_bounds)
+    if eng.last_touch is not None:
+        gaps = {_gap(t, playbook) for t in playbook.techniques.values()}
+        days.update(eng.last_touch + gap * _DAY for gap in gaps)
     # the days a block lifts: the prospect is back, the date they named has come
     lifts = [d for d in (ctx.prospect.away_until, ctx.deal.follow_up_on) if d is not None]
     days.update(d for d in lifts if d >= start)

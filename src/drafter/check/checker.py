@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
+import itertools
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -140,21 +141,38 @@ def _semantic_findings(
     out: list[tuple[Rule, Finding]] = []
     parts = list(prepared)
     found = layer.find_many([prepared[part].text for part in parts], technique)
+    spans: dict[tuple[Part, int], _Spans] = {}
     for part, hits in zip(parts, found, strict=True):
         for hit in hits:
             rule = semantic_rule(hit.category, hit.level)
             if LEVEL_RANK[rule.level] < floor or _disabled(rule.id, settings.disable):
                 continue
-            covered = any(
-                f.part == part
-                and f.start < hit.end
-                and hit.start < f.end
-                and LEVEL_RANK[r.level] >= LEVEL_RANK[hit.level]
-                for r, f in shown
-            )
-            if not covered:
+            key = (part, LEVEL_RANK[hit.level])
+            if key not in spans:
+                spans[key] = _Spans(
+                    (f.start, f.end)
+                    for r, f in shown
+                    if f.part == part and LEVEL_RANK[r.level] >= key[1]
+                )
+            if not spans[key].overlaps(hit.start, hit.end):
                 out.append((rule, Finding(part, hit.start, hit.end, hit.message, hit.suggestion)))
     return out
+
+
+class _Spans:
+    """Which of a set of spans overlap a given one, answered by bisection (a
+    1 MB paste has tens of thousands of findings: asking each of them pairwise
+    took minutes)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [start for start, _ in ordered]
+        self._reach = list(itertools.accumulate((end for _, end in ordered), max))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Is there a span ``(s, e)`` with ``s < end`` and ``start < e``?"""
+        before = bisect.bisect_left(self._starts, end)  # the spans that start before `end`
+        return before > 0 and self._reach[before - 1] > start
 
 
 def _disabled(rule_id: str, disable: Iterable[str]) -> bool:

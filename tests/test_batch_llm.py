@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from tests.cli_helpers import run_cli
 from tests.standin import Scripted, StandIn, cli_env, error_body
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,43 +20,45 @@ PROSPECTS = ROOT / "examples" / "prospects.csv"
 SECRET = "sk-test-DoNotLeak-batch-0123456789abcdef"
 MESSAGE_ROWS = 7  # rows of prospects.csv whose plan sends a message (not wait/move_on)
 
+Batch = Callable[..., subprocess.CompletedProcess[str]]
+
 
 def _env(tmp_path: Path, url: str) -> dict[str, str]:
     return cli_env(dict(os.environ), url, SECRET, str(tmp_path / "cache"))
 
 
-def _batch(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "drafter",
-            "batch",
-            str(PROSPECTS),
-            "--today",
-            "2026-11-23",
-            "--model",
-            "gpt-4o-mini",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
+@pytest.fixture
+def batch(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Batch:
+    """``drafter batch`` through its entry point, in-process (a real process is
+    started and killed in tests/test_cli_batch.py), in the environment given."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+        for name in [n for n in os.environ if n not in env]:
+            monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        argv = ["batch", str(PROSPECTS), "--today", "2026-11-23", "--model", "gpt-4o-mini", *args]
+        result = run_cli(capsys, *argv)
+        return subprocess.CompletedProcess(argv, result.code, result.out, result.err)
+
+    return run
 
 
 def _records(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_llm_rows_with_faults_complete_once_and_a_rerun_pays_nothing(tmp_path: Path) -> None:
+def test_llm_rows_with_faults_complete_once_and_a_rerun_pays_nothing(
+    tmp_path: Path, batch: Batch
+) -> None:
     out = tmp_path / "out.jsonl"
     script = [Scripted(status=429, body=error_body(429, "slow down"), headers={"retry-after": "0"})]
     with StandIn(script, fail_500=0.2, drop=0.1, seed=3) as standin:
         env = _env(tmp_path, standin.url)
-        first = _batch(tmp_path, env, "--out", str(out), "--concurrency", "4")
+        first = batch(env, "--out", str(out), "--concurrency", "4")
         assert first.returncode == 0, first.stderr + first.stdout
         records = _records(out)
         assert sorted(r["id"] for r in records) == [f"D-10{n:02d}" for n in range(1, 10)]
@@ -64,7 +69,7 @@ def test_llm_rows_with_faults_complete_once_and_a_rerun_pays_nothing(tmp_path: P
         served = standin.served
         # a lost output file: the rerun drafts every row again, from the cache
         out.unlink()
-        again = _batch(tmp_path, env, "--out", str(out))
+        again = batch(env, "--out", str(out))
         assert again.returncode == 0, again.stderr
         assert standin.served == served  # nothing asked twice
         assert "cost: $0.0000" in again.stdout
@@ -73,10 +78,10 @@ def test_llm_rows_with_faults_complete_once_and_a_rerun_pays_nothing(tmp_path: P
         assert SECRET not in text
 
 
-def test_dry_run_estimates_tokens_and_cost_without_calling(tmp_path: Path) -> None:
+def test_dry_run_estimates_tokens_and_cost_without_calling(tmp_path: Path, batch: Batch) -> None:
     with StandIn() as standin:
         env = _env(tmp_path, standin.url)
-        result = _batch(tmp_path, env, "--out", str(tmp_path / "o.jsonl"), "--dry-run")
+        result = batch(env, "--out", str(tmp_path / "o.jsonl"), "--dry-run")
         assert result.returncode == 0, result.stderr
         assert standin.requests == []
     assert "with the LLM" in result.stdout
@@ -87,15 +92,15 @@ def test_dry_run_estimates_tokens_and_cost_without_calling(tmp_path: Path) -> No
     assert not (tmp_path / "o.jsonl").exists()
 
 
-def test_max_cost_stops_cleanly_and_a_rerun_finishes(tmp_path: Path) -> None:
+def test_max_cost_stops_cleanly_and_a_rerun_finishes(tmp_path: Path, batch: Batch) -> None:
     out = tmp_path / "out.jsonl"
     with StandIn() as standin:
         env = _env(tmp_path, standin.url)
-        dry = _batch(tmp_path, env, "--out", str(out), "--dry-run")
+        dry = batch(env, "--out", str(out), "--dry-run")
         line = next(x for x in dry.stdout.splitlines() if x.startswith("estimated tokens"))
         total = float(line.rsplit("$", 1)[1])
         cap = total / 2
-        first = _batch(tmp_path, env, "--out", str(out), "--max-cost", f"{cap:.6f}",
+        first = batch(env, "--out", str(out), "--max-cost", f"{cap:.6f}",
                        "--concurrency", "1")  # fmt: skip
         assert first.returncode == 1, first.stderr
         assert "stopped before the estimate passed --max-cost" in first.stdout
@@ -106,22 +111,24 @@ def test_max_cost_stops_cleanly_and_a_rerun_finishes(tmp_path: Path) -> None:
             for r in partial
         )
         assert spent <= cap
-        rest = _batch(tmp_path, env, "--out", str(out))
+        rest = batch(env, "--out", str(out))
         assert rest.returncode == 0, rest.stderr
     assert sorted(r["id"] for r in _records(out)) == [f"D-10{n:02d}" for n in range(1, 10)]
 
 
-def test_an_llm_error_is_a_row_error_and_retry_failed_redoes_it(tmp_path: Path) -> None:
+def test_an_llm_error_is_a_row_error_and_retry_failed_redoes_it(
+    tmp_path: Path, batch: Batch
+) -> None:
     out = tmp_path / "out.jsonl"
     config = tmp_path / "drafter.toml"
     config.write_text("[llm]\nmax_retries = 0\n", encoding="utf-8")
     with StandIn([Scripted(status=500, body=error_body(500, "down"))]) as standin:
         env = _env(tmp_path, standin.url)
-        first = _batch(tmp_path, env, "--out", str(out), "--concurrency", "1")
+        first = batch(env, "--out", str(out), "--concurrency", "1")
         assert first.returncode == 1
         errors = [r for r in _records(out) if r["status"] == "error"]
         assert len(errors) == 1 and "(500)" in str(errors[0]["error"])
-        again = _batch(tmp_path, env, "--out", str(out), "--retry-failed")
+        again = batch(env, "--out", str(out), "--retry-failed")
         assert again.returncode == 0, again.stdout
     records = _records(out)
     assert len(records) == 9 and not [r for r in records if r["status"] == "error"]

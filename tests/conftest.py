@@ -21,6 +21,18 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile("deep" if os.environ.get("DRAFTER_FUZZ") == "deep" else "ci")
 
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Tests run on every core (pytest-xdist's ``-n auto``) unless told otherwise:
+    ``-n 0`` or ``-p no:xdist`` runs them in one process, and so does an
+    environment installed before pytest-xdist was a test dependency."""
+    if hasattr(config, "workerinput") or not config.pluginmanager.hasplugin("xdist"):
+        return  # a worker, or no pytest-xdist
+    if config.getoption("numprocesses") is None:
+        config.option.numprocesses = "auto"
+
+
 TODAY = dt.date(2026, 11, 22)
 SENDER = {
     "name": "Dana Reyes",

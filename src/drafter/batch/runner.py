@@ -14,11 +14,11 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from drafter.batch.columns import MapProblem, RowReader, layout
 from drafter.batch.output import FAILED, Done, Sink, output_format
@@ -317,11 +317,23 @@ def run_batch(
         summary.seconds = clock() - started
         return summary
     if via_api:
-        _batch_api_run(drafter, still_to_do, sink, summary, reporter, request)
+        from drafter.batch.batch_api import run_via_batch_api
+
+        _run_async(
+            lambda: run_via_batch_api(drafter, still_to_do, sink, summary, reporter, request),
+            sink,
+            summary,
+            reporter,
+        )
         summary.seconds = clock() - started
         return summary
     if not config.offline:
-        _llm_run(drafter, items, sink, summary, reporter, request)
+        _run_async(
+            lambda: _llm_rows(drafter, items, sink, summary, reporter, request),
+            sink,
+            summary,
+            reporter,
+        )
         summary.seconds = clock() - started
         return summary
     workers = request.workers or cores()
@@ -361,42 +373,20 @@ def _needs_llm(request: BatchRequest) -> None:
         )
 
 
-def _batch_api_run(
-    drafter: RowDrafter,
-    items: Callable[[], Iterator[Job | Finished]],
+def _run_async(
+    main: Callable[[], Coroutine[Any, Any, None]],
     sink: Sink,
     summary: Summary,
     reporter: Reporter,
-    request: BatchRequest,
 ) -> None:
-    import asyncio
-
-    from drafter.batch.batch_api import run_via_batch_api
-
-    reporter.start(summary.rows, summary.done_before)
-    sink.open()
-    try:
-        asyncio.run(run_via_batch_api(drafter, items, sink, summary, reporter, request))
-    except KeyboardInterrupt:
-        summary.interrupted = True
-    finally:
-        sink.close()
-
-
-def _llm_run(
-    drafter: RowDrafter,
-    items: Iterator[Job | Finished],
-    sink: Sink,
-    summary: Summary,
-    reporter: Reporter,
-    request: BatchRequest,
-) -> None:
+    """Run an async batch (live LLM rows or the Batch API) with the output open;
+    Ctrl-C ends it as an interrupted run (what was written stays written)."""
     import asyncio
 
     reporter.start(summary.rows, summary.done_before)
     sink.open()
     try:
-        asyncio.run(_llm_rows(drafter, items, sink, summary, reporter, request))
+        asyncio.run(main())
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:

@@ -323,9 +323,13 @@ class Deal(Strict):
 
     def phrasing_problems(self) -> list[str]:
         """Fields that do not read as verb phrases (the drafts leave them out)."""
-        named = [("agreed_next_step", self.agreed_next_step)]
-        named += [(f"benefits[{i}]", b) for i, b in enumerate(self.benefits)]
-        return [key for key, text in named if text and not reads_as_verb_phrase(text)]
+        from drafter.perspective import free_text_fields
+
+        return [
+            key
+            for key, text in free_text_fields(self)
+            if key != "news" and not reads_as_verb_phrase(text)
+        ]
 
 
 class Touch(Strict):

@@ -212,3 +212,25 @@ def test_a_prompt_using_a_missing_value_names_the_file(tmp_path: Path, runtime: 
             model="gpt-4o-mini",
             budget=2000,
         )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(2_400_000, "2.4 million"), ("EUR 240000", "EUR 240,000"), ("1250.5", "1,250.50")],
+)
+def test_the_deal_value_reaches_the_model_as_the_templates_say_it(
+    runtime: Runtime, value: object, shown: str
+) -> None:
+    """Not the bare float (2400000.0), which a model may copy into the message."""
+    data = _context("follow_up", "email", rich=False)
+    data["deal"]["value"] = value
+    request = _request(runtime, data, "follow_up", "email")
+    messages, _, _ = build_messages(
+        request,
+        technique=runtime.playbook.get("follow_up"),
+        rules=runtime.rules,
+        prompts_dir=runtime.prompts_dir,
+        model="gpt-4o-mini",
+        budget=5000,
+    )
+    assert json.loads(_data_block(messages))["deal"]["value"] == shown

@@ -21,6 +21,7 @@ from drafter.draft.base import Attempt, DraftRequest
 from drafter.draft.facts import history_facts
 from drafter.draft.llm.tokens import count_messages
 from drafter.errors import PlaybookError
+from drafter.money import format_amount
 from drafter.perspective import said_to_them
 from drafter.plan.engagement import summarise
 from drafter.playbook import Technique
@@ -189,6 +190,10 @@ def _deal_said(ctx: DealContext) -> dict[str, Any]:
     (:func:`drafter.perspective.said_to_them`); text that cannot be is left out."""
     d, p = ctx.deal, ctx.prospect
     deal = d.model_dump(mode="json", exclude_none=True)
+    if d.value is not None:
+        # As the templates say it ("USD 2.4 million"), not the bare float
+        # (2400000.0), which a model may copy into the message as is.
+        deal["value"] = format_amount(d.value, d.currency)
     for key in ("agreed_next_step", "news"):
         if key in deal:
             said = said_to_them(deal[key], p).text

@@ -386,6 +386,8 @@ def test_check_judge_adds_a_warning_with_the_judges_reason(
     )
     assert line in result.out.splitlines()
     assert "    | left behind" in result.out and "1 warning" in result.out
+    # what the judge cost, on stderr (stdout stays the report)
+    assert re.fullmatch(r"Judge: Tokens: \d+ in, \d+ out; cost \$\d\.\d{5}\n", result.err)
     # every category the semantic layer knows is asked about, in one request
     bad = sorted(b.category for b in read_banks() if b.kind == "bad")
     assert sorted(asked["response_format"]["json_schema"]["schema"]["properties"]) == bad
@@ -406,6 +408,8 @@ def test_check_judge_json_and_the_rules_still_decide_the_exit_code(
     assert len(judged) == 1 and judged[0]["severity"] == "warning"
     assert judged[0]["rule"] == "judge:empty_followup" and judged[0]["excerpt"] == "Any update?"
     assert any(v["rule"] == "no-just-checking-in" for v in report["violations"])
+    usage = report["judge_usage"]
+    assert usage["prompt_tokens"] > 0 and usage["cost_usd"] > 0 and usage["cached"] is False
 
 
 def test_check_judge_is_cached_and_technique_aware(
@@ -416,6 +420,7 @@ def test_check_judge_is_cached_and_technique_aware(
         first = check(capsys, "--judge", "--technique", "final_approach")
         second = check(capsys, "--judge", "--technique", "final_approach")
         assert first.out == second.out and standin.served == 1  # the rerun asked nothing
+        assert second.err == "Judge: Tokens: none spent (from the cache)\n"
         asked = list(standin.requests[0]["response_format"]["json_schema"]["schema"]["properties"])
         check(capsys, "--judge", "--disable", "judge")
         assert standin.served == 1  # switched off: nothing asked

@@ -151,12 +151,13 @@ def check_command(
         semantic=not rules_only,
         moves_as_advice=True,
     )
+    usage = None
     if judge:
         from drafter.judge import judge_check
         from drafter.runtime import build_runtime
 
         runtime = build_runtime(settings.with_llm(model=model))
-        report, _ = judge_check(
+        report, usage = judge_check(
             report,
             runtime,
             body=body,
@@ -166,9 +167,16 @@ def check_command(
             settings=options,
         )
     if json_out:
-        print_json(report.model_dump(mode="json"))
+        shown = report.model_dump(mode="json")
+        if usage is not None:
+            shown["judge_usage"] = usage.model_dump(mode="json")
+        print_json(shown)
     else:
         typer.echo(format_report(report, name))
+        if usage is not None:
+            from drafter.cli.show import usage_text
+
+            typer.echo(f"Judge: {usage_text(usage)}", err=True)
     if not report.ok:
         raise typer.Exit(1)
 

@@ -11,6 +11,7 @@ from drafter.playbook import Move, Playbook, Technique
 
 if TYPE_CHECKING:
     from drafter.contextfile import Logged
+    from drafter.draft.models import Usage
 
 WIDTH = 88
 SHOWN_ALTERNATIVES = 4  # --json lists them all
@@ -88,15 +89,18 @@ def draft_text(draft: Draft) -> str:
 
 def usage_line(draft: Draft) -> str:
     """'Tokens: 812 in, 164 out; cost $0.00022; 2 requests' (or 'from the cache')."""
-    usage = draft.usage
-    assert usage is not None
+    assert draft.usage is not None
+    return usage_text(draft.usage, draft.attempts)
+
+
+def usage_text(usage: Usage, requests: int | None = None) -> str:
+    """What some requests took: 'Tokens: 812 in, 164 out; cost $0.00022', then
+    '; 2 requests' when their number is given."""
+    count = "" if requests is None else f"; {_requests(requests)}"
     if usage.cached:
-        return f"Tokens: none spent (from the cache); {_requests(draft.attempts)}"
+        return f"Tokens: none spent (from the cache){count}"
     cost = "no price known" if usage.cost_usd is None else f"cost ${usage.cost_usd:.5f}"
-    return (
-        f"Tokens: {usage.prompt_tokens} in, {usage.completion_tokens} out; {cost}; "
-        f"{_requests(draft.attempts)}"
-    )
+    return f"Tokens: {usage.prompt_tokens} in, {usage.completion_tokens} out; {cost}{count}"
 
 
 def _requests(n: int) -> str:

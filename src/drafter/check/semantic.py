@@ -35,7 +35,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -62,6 +62,8 @@ if "numpy" not in sys.modules:
 
 WEIGHTS = "weights/l2_supercat_256.safetensors"
 TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
+# Chunks whose token sums the embedder keeps (16 MB of float32 at 256 dimensions).
+CHUNK_CACHE = 16_384
 
 # Sentences end at . ! ? (or a run of them, or an ellipsis), at a colon before a
 # space or a quote (a label: "If it goes to voicemail: ..."), and at line breaks
@@ -126,16 +128,22 @@ class Embedder:
     whitespace-separated chunks' tokens: each chunk is tokenized once and its
     tokens' vector sum is kept, and a text's vector is then a sum of cached rows,
     normalised (the check of a typical message tokenizes nothing new).
+
+    The cache is bounded: its rows live in one preallocated array that doubles
+    as it fills, up to ``capacity`` rows; when a new chunk would not fit, the
+    cache is emptied and starts again (a batch of 100,000 rows, each with its
+    own name and address, would otherwise keep every chunk it ever saw).
     """
 
-    def __init__(self, table: Matrix, tokenizer: Tokenizer) -> None:
+    def __init__(self, table: Matrix, tokenizer: Tokenizer, capacity: int = CHUNK_CACHE) -> None:
         import numpy as np
 
         self.table = table
         self.tokenizer = tokenizer
         self.dim = int(table.shape[1])
+        self.capacity = capacity
         self._index: dict[str, int] = {}
-        self._sums: Matrix = np.zeros((0, self.dim), dtype=np.float32)
+        self._sums: Matrix = np.zeros((min(1024, capacity), self.dim), dtype=np.float32)
 
     @classmethod
     def load(cls) -> Embedder:
@@ -147,47 +155,71 @@ class Embedder:
         tokenizer.no_truncation()
         return cls(read_safetensors(weights), tokenizer)
 
-    def rows(self, chunks: Sequence[str]) -> list[int]:
-        """The cache rows of whitespace-free chunks, tokenizing the new ones."""
+    @property
+    def cached(self) -> int:
+        """How many chunks the cache holds."""
+        return len(self._index)
+
+    def _tokenized(self, new: Sequence[str]) -> Matrix:
+        """Each chunk's tokens' vector sum."""
+        import numpy as np
+
+        # Text read with surrogate escapes (undecodable bytes) cannot go to
+        # the tokenizer as is: such characters become U+FFFD for it.
+        safe = [c.encode("utf-8", "replace").decode("utf-8") for c in new]
+        encodings = self.tokenizer.encode_batch(safe, add_special_tokens=False)
+        sums = np.zeros((len(new), self.dim), dtype=np.float32)
+        limit = self.table.shape[0] - 1
+        for i, enc in enumerate(encodings):
+            if enc.ids:
+                ids = np.clip(np.asarray(enc.ids, dtype=np.int64), 0, limit)
+                sums[i] = self.table[ids].sum(axis=0)
+        return sums
+
+    def chunk_sums(self, chunks: Sequence[str]) -> Matrix:
+        """The token-vector sums of whitespace-free chunks, one row each,
+        tokenizing those the cache does not hold."""
         import numpy as np
 
         index = self._index
         try:
-            return [index[c] for c in chunks]
+            rows = [index[c] for c in chunks]
         except KeyError:
-            pass
-        new = [c for c in dict.fromkeys(chunks) if c not in index]
-        if new:
-            # Text read with surrogate escapes (undecodable bytes) cannot go to
-            # the tokenizer as is: such characters become U+FFFD for it.
-            safe = [c.encode("utf-8", "replace").decode("utf-8") for c in new]
-            encodings = self.tokenizer.encode_batch(safe, add_special_tokens=False)
-            sums = np.zeros((len(new), self.dim), dtype=np.float32)
-            limit = self.table.shape[0] - 1
-            for i, enc in enumerate(encodings):
-                if enc.ids:
-                    ids = np.clip(np.asarray(enc.ids, dtype=np.int64), 0, limit)
-                    sums[i] = self.table[ids].sum(axis=0)
+            new = [c for c in dict.fromkeys(chunks) if c not in index]
+            if len(index) + len(new) > self.capacity:
+                index.clear()  # full: start again
+                new = list(dict.fromkeys(chunks))
+                if len(new) > self.capacity:  # a huge paste: nothing kept
+                    unique = {c: i for i, c in enumerate(new)}
+                    return self._tokenized(new).take([unique[c] for c in chunks], axis=0)
             base = len(index)
+            if base + len(new) > len(self._sums):
+                grown = np.zeros(
+                    (min(self.capacity, max(2 * len(self._sums), base + len(new))), self.dim),
+                    dtype=np.float32,
+                )
+                grown[:base] = self._sums[:base]
+                self._sums = grown
+            self._sums[base : base + len(new)] = self._tokenized(new)
             for i, c in enumerate(new):
                 index[c] = base + i
-            self._sums = np.concatenate([self._sums, sums])
-        return [index[c] for c in chunks]
+            rows = [index[c] for c in chunks]
+        return self._sums.take(rows, axis=0)
 
     def embed_chunks(self, pieces: Sequence[Sequence[str]]) -> Matrix:
         """Normalised vectors of texts given as their whitespace-separated chunks
         (the mean of the tokens' vectors, normalised: the sum normalised is the same)."""
         import numpy as np
 
-        rows = self.rows([c for p in pieces for c in p])
-        if not rows:
+        chunks = [c for p in pieces for c in p]
+        if not chunks:
             return np.zeros((len(pieces), self.dim), dtype=np.float32)
-        vectors = self._sums.take(rows, axis=0)
+        vectors = self.chunk_sums(chunks)
         out: Matrix
-        if len(pieces) * len(rows) <= _ASSIGN_LIMIT:
+        if len(pieces) * len(chunks) <= _ASSIGN_LIMIT:
             # Sum each piece's rows as one product with a 0/1 assignment matrix: far
             # cheaper, for a message's few dozen chunks, than numpy's reduceat.
-            assign = np.zeros((len(pieces), len(rows)), dtype=np.float32)
+            assign = np.zeros((len(pieces), len(chunks)), dtype=np.float32)
             at = 0
             for i, p in enumerate(pieces):
                 assign[i, at : at + len(p)] = 1.0
@@ -284,6 +316,42 @@ class Hit:
     suggestion: str | None
 
 
+# A sentence's verdict before the technique is known: the banks it reads like,
+# in bank order, as (bank index, best similarity in the bank, nearest exemplar).
+Verdict = tuple[tuple[int, float, int], ...]
+SENTENCE_MEMO = 4_096  # sentences per generation of the memo (at most twice as many kept)
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Memo(Generic[K, V]):
+    """A bounded memo: two generations of at most ``size`` entries. When the
+    newer is full it becomes the older and the oldest is dropped; an entry found
+    in the older is carried into the newer, so what is in use stays."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._new: dict[K, V] = {}
+        self._old: dict[K, V] = {}
+
+    def __len__(self) -> int:
+        return len(self._new) + len(self._old)
+
+    def get(self, key: K) -> V | None:
+        value = self._new.get(key)
+        if value is None:
+            value = self._old.get(key)
+            if value is not None:
+                self.put(key, value)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        if len(self._new) >= self.size:
+            self._old, self._new = self._new, {}
+        self._new[key] = value
+
+
 def _units(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
     """Sentence spans (stripped of spaces) with their whitespace-separated
     chunks; a unit has 2 chunks or more."""
@@ -326,6 +394,7 @@ class SemanticLayer:
         self._margin = np.asarray([b.margin for b in self.bad], dtype=np.float32)
         self._n_bad = len(texts)
         self._both: Matrix = np.ascontiguousarray(np.concatenate([self._bad, self._good]).T)
+        self._memo = Memo[str, Verdict](SENTENCE_MEMO)
 
     def knows(self, rule_id: str) -> bool:
         parts = rule_id.split(":")
@@ -339,62 +408,87 @@ class SemanticLayer:
         return self.find_many([text], technique)[0]
 
     def find_many(self, texts: Sequence[str], technique: str | None = None) -> list[list[Hit]]:
-        """:meth:`find` for several texts (a body and its subject) in one pass."""
+        """:meth:`find` for several texts (a body and its subject) in one pass.
+
+        A sentence's verdict does not depend on the text around it, so it is
+        kept in a bounded memo by its wording: drafts of one template share most
+        of their sentences, and those are embedded and compared once."""
+        found: list[list[Hit]] = [[] for _ in texts]
+        if not self.bad:
+            return found
+        units: list[tuple[int, int, str]] = []  # (text, start, sentence stripped of spaces)
+        for i, text in enumerate(texts):
+            for m in _SENTENCE.finditer(text):
+                g = m.group()
+                sentence = g.strip()
+                if sentence:
+                    units.append((i, m.start() + len(g) - len(g.lstrip()), sentence))
+        if not units:
+            return found
+        memo = self._memo
+        known = [memo.get(sentence) for _, _, sentence in units]
+        new = list(dict.fromkeys(u[2] for u, v in zip(units, known, strict=True) if v is None))
+        judged = dict(zip(new, self._judge(new), strict=True)) if new else {}
+        for sentence, verdict in judged.items():
+            memo.put(sentence, verdict)
+        verdicts = [judged[u[2]] if v is None else v for u, v in zip(units, known, strict=True)]
+        skip = self._skipped(technique)
+        for (owner, start, sentence), verdict in zip(units, verdicts, strict=True):
+            best: tuple[int, float, int] | None = None
+            for over in verdict:
+                if over[0] not in skip and (best is None or over[1] > best[1]):
+                    best = over  # the first of the best, as numpy's argmax
+            if best is not None:
+                found[owner].append(self._hit(*best, start, start + len(sentence)))
+        return found
+
+    def _judge(self, sentences: Sequence[str]) -> list[Verdict]:
+        """Each sentence's verdict: the banks it reads like, whatever the technique."""
         import numpy as np
 
-        spans: list[tuple[int, int]] = []
-        pieces: list[list[str]] = []
-        owners: list[int] = []
-        for i, text in enumerate(texts):
-            s, p = _units(text)
-            spans += s
-            pieces += p
-            owners += [i] * len(s)
-        found: list[list[Hit]] = [[] for _ in texts]
-        if not spans or not self.bad:
-            return found
-        vectors = self.embedder.embed_chunks(pieces)
+        verdicts: list[Verdict] = [()] * len(sentences)
+        pieces = [s.split() for s in sentences]
+        units = [i for i, p in enumerate(pieces) if len(p) >= 2]  # a unit has 2 chunks or more
+        if not units:
+            return verdicts
+        vectors = self.embedder.embed_chunks([pieces[i] for i in units])
         both = vectors @ self._both  # (units, bad exemplars then good ones)
         sims = both[:, : self._n_bad]  # banks in contiguous columns
         per_bank = np.maximum.reduceat(sims, self._starts, axis=1)  # (units, banks)
         if self._n_bad < both.shape[1]:
             good = both[:, self._n_bad :].max(axis=1)
         else:
-            good = np.zeros(len(spans), dtype=np.float32)
-        skip = self._not_for(technique)
-        if skip:
-            per_bank[:, skip] = -1.0
+            good = np.zeros(len(units), dtype=np.float32)
         over = (per_bank >= self._warning_at) & (per_bank - good[:, None] >= self._margin)
         for u in np.flatnonzero(over.any(axis=1)):
-            b_index = int(np.argmax(np.where(over[u], per_bank[u], -1.0)))
-            bank = self.bad[b_index]
-            score = float(per_bank[u, b_index])
-            begin = int(self._starts[b_index])
-            j = begin + int(np.argmax(sims[u, begin : begin + len(bank.examples)]))
-            level: Level = (
-                "error" if bank.level == "error" and score >= bank.error_at else "warning"
-            )
-            start, end = spans[u]
-            found[owners[u]].append(
-                Hit(
-                    category=bank.category,
-                    level=level,
-                    start=start,
-                    end=end,
-                    score=score,
-                    nearest=self._texts[j],
-                    message=f"Reads like {bank.reads_like}, like: “{self._texts[j]}”",
-                    suggestion=bank.suggestion,
-                )
-            )
-        return found
+            banks = []
+            for b in np.flatnonzero(over[u]):
+                begin = int(self._starts[b])
+                j = begin + int(np.argmax(sims[u, begin : begin + len(self.bad[b].examples)]))
+                banks.append((int(b), float(per_bank[u, b]), j))
+            verdicts[units[u]] = tuple(banks)
+        return verdicts
+
+    def _hit(self, b_index: int, score: float, j: int, start: int, end: int) -> Hit:
+        bank = self.bad[b_index]
+        level: Level = "error" if bank.level == "error" and score >= bank.error_at else "warning"
+        return Hit(
+            category=bank.category,
+            level=level,
+            start=start,
+            end=end,
+            score=score,
+            nearest=self._texts[j],
+            message=f"Reads like {bank.reads_like}, like: “{self._texts[j]}”",
+            suggestion=bank.suggestion,
+        )
 
     @functools.cache  # noqa: B019 (one layer per playbook, kept for the process)
-    def _not_for(self, technique: str | None) -> list[int]:
+    def _skipped(self, technique: str | None) -> frozenset[int]:
         """The banks that do not apply to this technique."""
         if technique is None:
-            return []
-        return [i for i, b in enumerate(self.bad) if technique in b.not_for]
+            return frozenset()
+        return frozenset(i for i, b in enumerate(self.bad) if technique in b.not_for)
 
 
 def _read_banks(folder: Path) -> list[Bank]:

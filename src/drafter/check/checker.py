@@ -46,6 +46,7 @@ from drafter.playbook import require_technique
 from drafter.settings import CheckSettings, Level
 
 _DEFAULT_SETTINGS = CheckSettings()
+_NEWLINE = re.compile("\n")
 _STRAIGHT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 
@@ -179,12 +180,31 @@ def _disabled(rule_id: str, disable: Iterable[str]) -> bool:
     return any(rule_id == d or rule_id.startswith(d + ":") for d in disable)
 
 
-def _allowed_spans(text: str, allow: list[str]) -> list[tuple[int, int]]:
+def _allowed_spans(t: Prepared, allow: Sequence[str]) -> list[tuple[int, int]]:
+    """Where the allowed phrases stand in the text (case-insensitive, each
+    phrase's matches not overlapping). An ASCII phrase is found by plain search
+    in the lower-cased copy, which finds exactly what ``re.IGNORECASE`` does
+    (see ``RuleSet.prepare``): a batch allows each row's own names, and
+    compiling a regex for each would cost more than the rest of the check."""
     spans: list[tuple[int, int]] = []
     for phrase in allow:
-        if phrase.strip():
-            spans += [m.span() for m in re.finditer(re.escape(phrase.strip()), text, re.I)]
+        phrase = phrase.strip()
+        if not phrase:
+            continue
+        if t.lower is not None and phrase.isascii():
+            needle, lower = phrase.lower(), t.lower
+            at = lower.find(needle)
+            while at >= 0:
+                spans.append((at, at + len(needle)))
+                at = lower.find(needle, at + len(needle))
+        else:
+            spans += [m.span() for m in _phrase_regex(phrase).finditer(t.text)]
     return spans
+
+
+@functools.lru_cache(maxsize=256)
+def _phrase_regex(phrase: str) -> re.Pattern[str]:
+    return re.compile(re.escape(phrase), re.IGNORECASE)
 
 
 def _is_allowed(f: Finding, spans: list[tuple[int, int]]) -> bool:
@@ -237,7 +257,7 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 @functools.lru_cache(maxsize=2)  # the body and the subject of the message being reported
 def _line_starts(text: str) -> tuple[int, ...]:
-    return (0, *(m.end() for m in re.finditer("\n", text)))
+    return (0, *(m.end() for m in _NEWLINE.finditer(text)))
 
 
 def _findings(
@@ -316,13 +336,22 @@ def check_message(
             found.append((move, missing))
 
     floor = LEVEL_RANK[settings.min_level]
-    allow = {part: _allowed_spans(t.text, settings.allow) for part, t in prepared.items()}
+    allowed: dict[Part, list[tuple[int, int]]] = {}  # found when first needed
+
+    def muted(rule: Rule, f: Finding) -> bool:
+        if not (rule.allowable and settings.allow and f.start != f.end):
+            return False
+        spans = allowed.get(f.part)
+        if spans is None:
+            spans = allowed[f.part] = _allowed_spans(prepared[f.part], settings.allow)
+        return _is_allowed(f, spans)
+
     shown = [
         (rule, f)
         for rule, f in found
         if LEVEL_RANK[rule.level] >= floor
         and not _disabled(rule.id, settings.disable)
-        and not (rule.allowable and allow[f.part] and _is_allowed(f, allow[f.part]))
+        and not muted(rule, f)
     ]
     if layer is not None:
         shown += _semantic_findings(layer, prepared, technique, shown, settings, floor)

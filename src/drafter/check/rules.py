@@ -117,14 +117,14 @@ class Token:
         # Without a required word, a required piece of text (any case) still saves scans.
         self.literals = None if self.needs is not None else required_text(pattern)
 
+    @property
+    def gated(self) -> bool:
+        """Whether the prefilter knows something every match needs."""
+        return self.needs is not None or self.literals is not None
+
     def possible(self, t: Prepared) -> bool:
         """False when ``t`` lacks what every match needs (a word, or a piece of text)."""
-        if self.needs is not None:
-            return self.uid in t.active
-        if self.literals is None or t.lower is None:
-            return True
-        lower = t.lower
-        return any(piece in lower for piece in self.literals)
+        return self.uid in t.active if self.gated else True
 
     def spans(self, t: Prepared) -> Iterator[tuple[int, int]]:
         """Where the token matches (non-overlapping), if it possibly can."""
@@ -183,7 +183,8 @@ class Prepared:
     text: str  # curly quotes straightened
     lower: str | None  # text.lower(); None when matching it could differ (see RuleSet.prepare)
     stats: TextStats
-    active: frozenset[int]  # uids of the tokens whose required words are present (or all)
+    # uids of the tokens whose required word or piece of text is present (or all of them)
+    active: frozenset[int]
     # Who the message is addressed to, when the caller knows (a draft's prospect);
     # else the recipient rules read the greeting ("Hi Sarah,").
     recipients: tuple[str, ...] = ()
@@ -194,29 +195,31 @@ class Prepared:
 
 
 class Matcher:
-    __slots__ = ("always", "index", "message", "parts", "suggestion", "tokens", "words_only")
+    __slots__ = ("always", "gated", "index", "message", "parts", "suggestion", "tokens")
 
     def __init__(self, rule: Rule, tokens: tuple[Token, ...] = ()) -> None:
         self.parts = frozenset(rule.parts)
         self.message = rule.message
         self.suggestion = rule.suggestion
         self.tokens = tokens
-        # Tokens without a required word, and the others by uid (see Prepared.active).
-        self.always = tuple(i for i, tok in enumerate(tokens) if tok.needs is None)
-        self.index = {tok.uid: i for i, tok in enumerate(tokens) if tok.needs is not None}
-        # Nothing to do unless one of the required words is present.
-        self.words_only = bool(tokens) and not self.always
+        # Tokens the prefilter knows nothing about, and the others by uid (see Prepared.active).
+        self.always = tuple(i for i, tok in enumerate(tokens) if not tok.gated)
+        self.index = {tok.uid: i for i, tok in enumerate(tokens) if tok.gated}
+        # Nothing to do unless what one of the tokens needs is present.
+        self.gated = bool(tokens) and not self.always
 
     def idle(self, t: Prepared) -> bool:
         """True when no token of this matcher can match ``t`` (a quick test)."""
-        return self.words_only and t.active.isdisjoint(self.index)
+        return self.gated and t.active.isdisjoint(self.index)
 
     def active(self, t: Prepared) -> list[int]:
         """Indexes of the tokens worth scanning in ``t``, in rule order."""
-        tokens = self.tokens
-        found = [i for i in self.always if tokens[i].possible(t)]
-        if self.index:
-            found += [self.index[uid] for uid in t.active.intersection(self.index)]
+        if not self.index:
+            return list(self.always)
+        found = [self.index[uid] for uid in t.active.intersection(self.index)]
+        if self.always:
+            found += self.always
+        if len(found) > 1:
             found.sort()
         return found
 
@@ -671,12 +674,18 @@ class RuleSet:
             m for ms in self._moves.values() for _, m in ms
         ]
         index: dict[str, set[int]] = {}
+        pieces: dict[str, set[int]] = {}
         for matcher in matchers:
             for token in (*matcher.tokens, *getattr(matcher, "exceptions", ())):
                 for word in token.needs or ():
                     index.setdefault(word, set()).add(token.uid)
+                for piece in token.literals or ():
+                    pieces.setdefault(piece, set()).add(token.uid)
         self._index = {word: frozenset(uids) for word, uids in index.items()}
-        self._all = frozenset().union(*self._index.values())  # every token with a required word
+        # Required pieces of text, each looked for once per text (not once per token).
+        self._pieces = tuple((piece, frozenset(uids)) for piece, uids in sorted(pieces.items()))
+        # Every token the prefilter knows something about.
+        self._all = frozenset().union(*self._index.values(), *(u for _, u in self._pieces))
         self.techniques = frozenset(self._moves)
         self.matchers.update((r.id, m) for ms in self._moves.values() for r, m in ms)
         self.moves_by_technique = {t: tuple(ms) for t, ms in moves.items()}
@@ -690,7 +699,8 @@ class RuleSet:
 
     def prepare(self, text: str) -> Prepared:
         """Measure ``text`` (curly quotes already straightened) and note which
-        tokens its words make worth scanning.
+        tokens its words and pieces of text make worth scanning (each required
+        word and piece is looked up once per text, not once per token).
 
         The shortcuts (the word prefilter and matching on a lower-cased copy)
         must find exactly what a case-insensitive scan of the text finds. The
@@ -712,6 +722,7 @@ class RuleSet:
             vocabulary = frozenset(WORD.findall(lower))
         index = self._index
         hits = [index[w] for w in vocabulary if w in index]
+        hits += [uids for piece, uids in self._pieces if piece in lower]
         return Prepared(text=text, lower=lower, stats=stats, active=frozenset().union(*hits))
 
     def select(self, channel: Channel | None, technique: str | None) -> Compiled:

@@ -71,6 +71,35 @@ def test_jsonl_has_one_record_per_row_with_the_draft_shape(
     assert "technique" in result.out and "rescue_call" in result.out  # the summary table
 
 
+def test_a_sender_set_nowhere_is_noted_once_and_explains_the_failures(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Without --sender-*, the example's voicemails cannot leave a callback
+    number: the summary says why, once, and how to set it."""
+    out = tmp_path / "out.jsonl"
+    result = run_cli(capsys, "batch", str(PROSPECTS), "--out", str(out), "--today", TODAY)
+    assert result.code == 1
+    failed = [r for r in jsonl(out) if r["status"] == "flagged"]
+    assert failed and all(
+        any(v["rule"].endswith(":callback_number") for v in r["check"]["violations"])  # type: ignore[index]
+        for r in failed
+    )
+    notes = [line for line in result.out.splitlines() if line.startswith("note: your")]
+    assert [n.split()[2] for n in notes] == ["name", "phone"]
+    assert "--sender-phone" in notes[1] and "a sender_phone column" in notes[1]
+    # set by a flag or a column: no note
+    assert "note: your" not in batch(capsys, str(PROSPECTS), "--out", str(tmp_path / "b.csv")).out
+    text = PROSPECTS.read_text(encoding="utf-8").splitlines()
+    rows = [text[0] + ",Deal owner,sender_phone"] + [
+        r + ",Dana Reyes,416 555 0199" for r in text[1:]
+    ]
+    with_owner = write(tmp_path / "owned.csv", "\n".join(rows) + "\n")
+    owned = run_cli(
+        capsys, "batch", str(with_owner), "--out", str(tmp_path / "c.csv"), "--today", TODAY
+    )
+    assert owned.code == 0 and "note: your" not in owned.out
+
+
 def test_csv_keeps_input_columns_and_adds_ours(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

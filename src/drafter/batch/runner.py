@@ -87,6 +87,7 @@ class Summary:
     unpriced: bool = False  # some row's model has no price: costs are unknown
     stopped_at_cap: float | None = None  # --max-cost stopped the run here
     ignored_columns: tuple[str, ...] = ()
+    unset_sender: tuple[str, ...] = ()  # "name", "phone": set nowhere (flags, config, a column)
     batch_api: bool = False  # --via batch-api
     pending: bool = False  # a Batch API batch is submitted or running: rerun later
     batch_lines: list[str] = field(default_factory=list)  # what the Batch API said
@@ -257,6 +258,18 @@ def _in_process(drafter: RowDrafter, items: Iterator[Job | Finished]) -> Iterato
         yield item if isinstance(item, Finished) else drafter(item)
 
 
+def _unset_sender(request: BatchRequest, header: tuple[str, ...]) -> tuple[str, ...]:
+    """The rep's details every row's draft will go without: set by no flag, no
+    setting and no column (a ``sender_name`` column may fill them row by row)."""
+    given = request.settings.sender
+    if request.sender is not None:
+        given = request.sender.merged_over(given)
+    columns = layout(header, request.user_map).columns
+    return tuple(
+        f for f in ("name", "phone") if getattr(given, f) is None and f"sender_{f}" not in columns
+    )
+
+
 def run_batch(
     request: BatchRequest,
     reporter: Reporter | None = None,
@@ -290,6 +303,7 @@ def run_batch(
     summary = Summary(
         rows=found.rows,
         ignored_columns=ignored,
+        unset_sender=_unset_sender(request, found.header),
         dry_run=request.dry_run,
         llm=not config.offline,
         batch_api=via_api,

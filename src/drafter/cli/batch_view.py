@@ -108,6 +108,24 @@ def reporter_for(out: Path) -> Iterator[Reporter]:
 _ORDER = ("ok", "flagged", "wait", "move_on", "error")
 
 
+_WITHOUT = {
+    "name": "drafts go without it",
+    "phone": "call and voicemail drafts leave no callback number, and fail that move",
+}
+
+
+def _unset_sender_notes(summary: Summary) -> list[str]:
+    """As ``drafter draft`` notes it, once for the batch."""
+    if not summary.written and not summary.dry_run:
+        return []
+    return [
+        f"note: your {field} is not set, so {_WITHOUT[field]}: set it with --sender-{field}, "
+        f"DRAFTER_SENDER_{field.upper()}, [sender] {field} in drafter.toml, "
+        f"or a sender_{field} column"
+        for field in summary.unset_sender
+    ]
+
+
 def summary_text(summary: Summary, out: Path) -> str:
     """The table: rows by technique and status, then tokens, cost and time."""
     statuses = [s for s in _ORDER if summary.statuses[s]]
@@ -153,6 +171,7 @@ def summary_text(summary: Summary, out: Path) -> str:
         shown = ", ".join(summary.ignored_columns[:8])
         more = len(summary.ignored_columns) - 8
         tail.append(f"ignored columns: {shown}" + (f" (+{more} more)" if more > 0 else ""))
+    tail.extend(_unset_sender_notes(summary))
     if summary.dry_run and summary.llm:
         tail.append("(first requests only; a repair after a failed tone check costs more)")
         if summary.batch_api:

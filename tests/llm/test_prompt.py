@@ -69,6 +69,21 @@ def _request(runtime: Runtime, data: dict[str, Any], technique: str, channel: st
     return DraftRequest(ctx, plan, who, plan.technique, plan.channel, plan.send_on)
 
 
+def _messages(
+    runtime: Runtime, request: DraftRequest, *, budget: int = 5000, prompts: Path | None = None
+) -> list[dict[str, str]]:
+    """The prompt for a request, with the runtime's rules (and prompts unless given)."""
+    messages, _, _ = build_messages(
+        request,
+        technique=runtime.playbook.get(request.technique),
+        rules=runtime.rules,
+        prompts_dir=prompts or runtime.prompts_dir,
+        model="gpt-4o-mini",
+        budget=budget,
+    )
+    return messages
+
+
 def _pairs(runtime: Runtime) -> list[tuple[str, str]]:
     root = runtime.playbook.path / "templates"
     return sorted(
@@ -112,14 +127,7 @@ def test_untrusted_text_reaches_the_model_only_inside_the_data_block(runtime: Ru
     request = _request(
         runtime, _context("rescue_call", "voicemail", rich=True), "rescue_call", "voicemail"
     )
-    messages, _, _ = build_messages(
-        request,
-        technique=runtime.playbook.get("rescue_call"),
-        rules=runtime.rules,
-        prompts_dir=runtime.prompts_dir,
-        model="gpt-4o-mini",
-        budget=5000,
-    )
+    messages = _messages(runtime, request)
     system, user = messages[0]["content"], messages[1]["content"]
     for needle in ("IGNORE PREVIOUS", "Ødegaard", "Fjord", "Oslo", "CFO"):
         assert needle not in system
@@ -181,14 +189,7 @@ def test_a_teams_own_prompts_folder_is_used(tmp_path: Path, runtime: Runtime) ->
     request = _request(
         runtime, _context("final_approach", "email", rich=False), "final_approach", "email"
     )
-    messages, _, _ = build_messages(
-        request,
-        technique=runtime.playbook.get("final_approach"),
-        rules=runtime.rules,
-        prompts_dir=prompts,
-        model="gpt-4o-mini",
-        budget=2000,
-    )
+    messages = _messages(runtime, request, budget=2000, prompts=prompts)
     assert messages[0]["content"].startswith("House style: write like Acme. email")
 
 
@@ -204,14 +205,7 @@ def test_a_prompt_using_a_missing_value_names_the_file(tmp_path: Path, runtime: 
         runtime, _context("final_approach", "email", rich=False), "final_approach", "email"
     )
     with pytest.raises(PlaybookError, match=re.escape(str(prompts / "user.j2"))):
-        build_messages(
-            request,
-            technique=runtime.playbook.get("final_approach"),
-            rules=runtime.rules,
-            prompts_dir=prompts,
-            model="gpt-4o-mini",
-            budget=2000,
-        )
+        _messages(runtime, request, budget=2000, prompts=prompts)
 
 
 @pytest.mark.parametrize(
@@ -225,12 +219,5 @@ def test_the_deal_value_reaches_the_model_as_the_templates_say_it(
     data = _context("follow_up", "email", rich=False)
     data["deal"]["value"] = value
     request = _request(runtime, data, "follow_up", "email")
-    messages, _, _ = build_messages(
-        request,
-        technique=runtime.playbook.get("follow_up"),
-        rules=runtime.rules,
-        prompts_dir=runtime.prompts_dir,
-        model="gpt-4o-mini",
-        budget=5000,
-    )
+    messages = _messages(runtime, request)
     assert json.loads(_data_block(messages))["deal"]["value"] == shown

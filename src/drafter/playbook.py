@@ -30,7 +30,7 @@ _OPERATORS = ("eq", "ne", "in_", "not_in", "gte", "lte", "between", "contains", 
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy that computes its cached properties afresh (pydantic copies

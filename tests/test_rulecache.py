@@ -1,0 +1,136 @@
+"""The compiled rules kept on disk between runs (drafter.check.rulecache): used
+again only while nothing they came from changed, never from a file another
+user could have written, and never a reason to fail."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import drafter.check.rules
+from drafter.check import rulecache
+from drafter.check.checker import check_message
+from drafter.check.rules import RuleSet, load_rules
+from drafter.playbook import default_playbook_dir, load_playbook
+
+MESSAGE = "Hi Sam,\n\nJust checking in!!! Per my last email, it's URGENT.\n\nThanks, Ro"
+NEW_RULE = """
+  - id: no-zebras
+    type: existence
+    level: error
+    message: "No zebras."
+    rationale: a test
+    tokens: [zebra]
+"""
+
+
+@pytest.fixture
+def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the built-in playbook, with the cache on and in tmp_path."""
+    folder = tmp_path / "playbook"
+    shutil.copytree(default_playbook_dir(), folder)
+    monkeypatch.setenv("DRAFTER_RULES_CACHE", "1")
+    monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path / "cache"))
+    drafter.check.rules._load_rules.cache_clear()
+    yield folder.resolve()
+    drafter.check.rules._load_rules.cache_clear()
+    load_playbook.cache_clear()
+
+
+def fresh(folder: Path) -> RuleSet:
+    """load_rules as a new process would call it."""
+    drafter.check.rules._load_rules.cache_clear()
+    load_playbook.cache_clear()
+    return load_rules(folder)
+
+
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path | None]:
+    """Record every time the rule files are actually read."""
+    calls: list[Path | None] = []
+    real = drafter.check.rules._read_rules
+
+    def counting(playbook_dir: Path | None) -> RuleSet:
+        calls.append(playbook_dir)
+        return real(playbook_dir)
+
+    monkeypatch.setattr(drafter.check.rules, "_read_rules", counting)
+    return calls
+
+
+def report(rules: RuleSet) -> dict[str, object]:
+    return check_message(MESSAGE, rules=rules, technique="follow_up", semantic=False).model_dump()
+
+
+def test_the_second_load_comes_from_the_cache_and_checks_the_same(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = reads(monkeypatch)
+    first = fresh(book)
+    assert calls == [book] and rulecache.cache_file(book).is_file()
+    second = fresh(book)
+    assert calls == [book]  # not read again
+    assert second is not first and second.ids == first.ids
+    assert report(second) == report(first)
+    assert report(first)["ok"] is False
+
+
+def test_an_edited_rule_file_is_read_again(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = reads(monkeypatch)
+    fresh(book)
+    path = book / "rules" / "phrases.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + NEW_RULE, encoding="utf-8")
+    rules = fresh(book)
+    assert len(calls) == 2
+    found = check_message("A zebra.", rules=rules, semantic=False).violations
+    assert [v.rule for v in found] == ["no-zebras"]
+
+
+def test_an_edited_technique_file_is_read_again(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = reads(monkeypatch)
+    before = {m.id: m.level for m in fresh(book).moves_by_technique["follow_up"]}
+    path = book / "techniques" / "follow_up.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    level: warning\n", "    level: error\n"), encoding="utf-8")
+    after = {m.id: m.level for m in fresh(book).moves_by_technique["follow_up"]}
+    assert len(calls) == 2
+    assert before["move:follow_up:brings_something"] == "warning"
+    assert after["move:follow_up:brings_something"] == "error"
+
+
+def test_a_file_others_may_write_is_never_read(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = reads(monkeypatch)
+    fresh(book)
+    rulecache.cache_file(book).chmod(0o666)
+    fresh(book)
+    assert len(calls) == 2
+
+
+def test_a_damaged_cache_file_is_rebuilt(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = reads(monkeypatch)
+    first = fresh(book)
+    path = rulecache.cache_file(book)
+    path.write_bytes(path.read_bytes()[:100])
+    assert report(fresh(book)) == report(first)
+    assert len(calls) == 2
+    fresh(book)
+    assert len(calls) == 2  # the rebuilt file is used again
+
+
+def test_an_unwritable_cache_folder_costs_nothing_but_time(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("DRAFTER_CACHE_DIR", str(blocker))
+    assert report(fresh(book))["ok"] is False
+
+
+def test_switched_off_it_writes_nothing(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRAFTER_RULES_CACHE", "0")
+    fresh(book)
+    assert not rulecache.cache_file(book).exists()

@@ -21,9 +21,10 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile("deep" if os.environ.get("DRAFTER_FUZZ") == "deep" else "ci")
 
-# The compiled-rules cache (drafter.check.rulecache) would write into the user's
-# cache folder, one file per temporary playbook: off, except in its own tests.
-os.environ["DRAFTER_RULES_CACHE"] = "0"
+# The cache of compiled rules and embedded exemplars (drafter.check.compiled)
+# would write into the user's cache folder, one file per temporary playbook:
+# off, except in its own tests.
+os.environ["DRAFTER_COMPILED_CACHE"] = "0"
 
 
 @pytest.hookimpl(tryfirst=True)

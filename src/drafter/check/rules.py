@@ -821,28 +821,12 @@ def _check_references(rule: Rule, index: int, path: Path, techniques: frozenset[
 @functools.cache
 def _load_rules(playbook_dir: Path | None) -> RuleSet:
     """The rules, from the on-disk cache while nothing they came from changed
-    (:mod:`drafter.check.rulecache`), else read, validated and compiled."""
-    from drafter.check import rulecache
+    (:mod:`drafter.check.compiled`), else read, validated and compiled."""
+    from drafter.check import compiled
     from drafter.playbook import default_playbook_dir
 
     folder = playbook_dir or default_playbook_dir()
-    if not rulecache.enabled():
-        return _read_rules(playbook_dir)
-    try:
-        key = rulecache.fingerprint(folder)
-    except OSError:  # no such folder, an unreadable file: reading says which
-        return _read_rules(playbook_dir)
-    found = rulecache.load(folder, key)
-    if found is not None:
-        return found
-    rules = _read_rules(playbook_dir)
-    try:
-        unchanged = rulecache.fingerprint(folder) == key  # not edited while being read
-    except OSError:
-        unchanged = False
-    if unchanged:
-        rulecache.store(folder, key, rules)
-    return rules
+    return compiled.cached("rules", folder, lambda: _read_rules(playbook_dir), RuleSet)
 
 
 def _read_rules(playbook_dir: Path | None) -> RuleSet:

@@ -121,6 +121,26 @@ def read_safetensors(path: Path, name: str = "embedding.weight") -> Matrix:
     return array.astype(np.float32)
 
 
+def map_safetensors(path: Path, name: str = "embedding.weight") -> Any:
+    """One tensor of a ``.safetensors`` file, mapped from the file as stored
+    (float16 or float32, read-only): only the rows used are ever read, and
+    converted to float32 when they are (exactly the values
+    :func:`read_safetensors` gives)."""
+    import numpy as np
+
+    dtypes = {"F16": "<f2", "F32": "<f4"}
+    with path.open("rb") as f:
+        (size,) = struct.unpack("<Q", f.read(8))
+        entry = json.loads(f.read(size))[name]
+    begin, end = entry["data_offsets"]
+    dtype = np.dtype(dtypes[entry["dtype"]])
+    shape = tuple(entry["shape"])
+    if (end - begin) != dtype.itemsize * int(np.prod(shape)):
+        raise ValueError(f"{path.name}: {name} does not fill its data range")
+    mapped = np.memmap(path, dtype=dtype, mode="r", offset=8 + size + begin, shape=shape)
+    return np.asarray(mapped)  # a plain array over the mapping
+
+
 class Embedder:
     """Mean-pooled, normalised token embeddings (WordLlama's ``embed(norm=True)``).
 
@@ -153,7 +173,7 @@ class Embedder:
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
         tokenizer.no_padding()
         tokenizer.no_truncation()
-        return cls(read_safetensors(weights), tokenizer)
+        return cls(map_safetensors(weights), tokenizer)
 
     @property
     def cached(self) -> int:
@@ -173,7 +193,7 @@ class Embedder:
         for i, enc in enumerate(encodings):
             if enc.ids:
                 ids = np.clip(np.asarray(enc.ids, dtype=np.int64), 0, limit)
-                sums[i] = self.table[ids].sum(axis=0)
+                sums[i] = self.table[ids].astype(np.float32, copy=False).sum(axis=0)
         return sums
 
     def chunk_sums(self, chunks: Sequence[str]) -> Matrix:
@@ -368,26 +388,49 @@ def _units(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
     return spans, chunks
 
 
+def embed_banks(banks: Sequence[Bank], embedder: Embedder) -> tuple[Matrix, Matrix]:
+    """The vectors of the good exemplars and of the bad ones (in bank order)."""
+    import numpy as np
+
+    good = [e for b in banks if b.kind == "good" for e in b.examples]
+    bad = [e for b in banks if b.kind == "bad" for e in b.examples]
+    vectors = embedder.embed(good) if good else np.zeros((0, embedder.dim), np.float32)
+    return vectors, embedder.embed(bad)
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """A playbook's exemplar banks with their vectors, as kept between runs."""
+
+    banks: tuple[Bank, ...]
+    good: Matrix
+    bad: Matrix
+
+
 class SemanticLayer:
     """The banks of one playbook, embedded once."""
 
-    def __init__(self, path: Path, banks: Sequence[Bank], embedder: Embedder) -> None:
+    def __init__(
+        self,
+        path: Path,
+        banks: Sequence[Bank],
+        embedder: Embedder,
+        vectors: tuple[Matrix, Matrix] | None = None,
+    ) -> None:
+        """``vectors``: the good and bad exemplars' vectors, as
+        :func:`embed_banks` gives them (kept from an earlier run), else embedded here."""
         import numpy as np
 
         self.path = path
         self.embedder = embedder
         self.bad = tuple(b for b in banks if b.kind == "bad")
         self.categories = frozenset(b.category for b in self.bad)
-        good = [e for b in banks if b.kind == "good" for e in b.examples]
-        self._good: Matrix = (
-            embedder.embed(good) if good else np.zeros((0, embedder.dim), np.float32)
-        )
+        self._good, self._bad = vectors if vectors is not None else embed_banks(banks, embedder)
         texts = [e for b in self.bad for e in b.examples]
         self._owner = np.asarray(
             [i for i, b in enumerate(self.bad) for _ in b.examples], dtype=np.int64
         )
         self._texts = texts
-        self._bad: Matrix = embedder.embed(texts)
         sizes = [len(b.examples) for b in self.bad]
         self._starts = np.cumsum([0, *sizes[:-1]]).astype(np.int64)
         self._warning_at = np.asarray([b.warning_at for b in self.bad], dtype=np.float32)
@@ -512,11 +555,30 @@ def _read_banks(folder: Path) -> list[Bank]:
 
 @functools.cache
 def _load_semantic(playbook_dir: Path | None) -> SemanticLayer:
+    from drafter.check import compiled
     from drafter.playbook import default_playbook_dir
 
     folder = (playbook_dir or default_playbook_dir()) / "exemplars"
-    banks = _read_banks(folder)
-    return SemanticLayer(folder, banks, load_embedder())
+    embedder = load_embedder()
+
+    def build() -> Embedded:
+        banks = tuple(_read_banks(folder))
+        return Embedded(banks, *embed_banks(banks, embedder))
+
+    # Embedding the banks is most of the layer's start-up: kept between runs
+    # while the banks, the model files and the code are unchanged.
+    import numpy as np
+    import tokenizers
+
+    embedded = compiled.cached(
+        "exemplars",
+        folder,
+        build,
+        Embedded,
+        also=package_files(),
+        versions=f"numpy {np.__version__}, tokenizers {tokenizers.__version__}",
+    )
+    return SemanticLayer(folder, embedded.banks, embedder, (embedded.good, embedded.bad))
 
 
 def load_semantic(playbook_dir: Path | None = None) -> SemanticLayer:

@@ -7,10 +7,16 @@
    Then the same 70-130-word messages with a long s (``ſ``) added (a tenth as
    many checks): a character ``re.IGNORECASE`` takes for an ASCII letter is
    folded to it before the shortcuts (see RuleSet.prepare), which costs little.
+   The semantic layer keeps each sentence's verdict (drafts of one template
+   share most sentences), so these cycles through a few messages mostly hit
+   that memo; "every sentence new" empties it before each check, which is the
+   cost of a message the layer has never seen.
 2. Cold start: wall time of ``python -m drafter check - < msg.txt`` with
    ``--rules-only`` and with both layers (median of several runs), and whether
    ``openai`` was imported on the way
-   (``python -X importtime``).
+   (``python -X importtime``); first with the compiled rules and embedded
+   exemplars in the cache folder (every run after the first), then with an
+   empty cache folder each run (the first run after an install or a playbook edit).
 
 Run from the project root:
 
@@ -57,10 +63,14 @@ def in_process(
     label: str = "typical messages",
     *,
     semantic: bool = True,
+    memo: bool = True,
 ) -> None:
     from drafter.check.checker import check_message
     from drafter.check.readability import measure
+    from drafter.check.semantic import SENTENCE_MEMO, Memo, load_semantic
     from drafter.context import Channel
+
+    layer = load_semantic() if semantic else None
 
     calls = [(m["body"], Channel(m["channel"]), m.get("technique"), m.get("subject")) for m in pool]
     words = statistics.mean(measure(m["body"]).words for m in pool)
@@ -69,12 +79,18 @@ def in_process(
     started, cpu = time.perf_counter(), time.process_time()
     for i in range(checks):
         body, channel, technique, subject = calls[i % len(calls)]
+        if layer is not None and not memo:
+            layer._memo = Memo(SENTENCE_MEMO)  # every sentence new to the layer
         check_message(
             body, channel=channel, technique=technique, subject=subject, semantic=semantic
         )
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu
-    layers = "rules + semantic" if semantic else "rules only"
+    layers = (
+        ("rules + semantic" if memo else "rules + semantic, every sentence new")
+        if semantic
+        else "rules only"
+    )
     print(
         f"in-process ({layers}): {checks:,} checks of {len(pool)} {label} "
         f"(mean {words:.0f} words) in {elapsed:.2f} s = {elapsed / checks * 1e6:.0f} µs per check "
@@ -82,7 +98,7 @@ def in_process(
     )
 
 
-def cold_start(runs: int, *flags: str) -> None:
+def cold_start(runs: int, *flags: str, empty_cache: bool = False) -> None:
     pool = typical_messages()
     message = min(pool, key=lambda m: abs(len(m["body"].split()) - 80))
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,11 +109,16 @@ def cold_start(runs: int, *flags: str) -> None:
             *flags,
         ]
         times, cpu = [], []
-        for _ in range(runs):
+        env = dict(os.environ)
+        for run in range(runs):
+            if empty_cache:  # nothing compiled yet: a fresh cache folder each run
+                env["DRAFTER_CACHE_DIR"] = str(Path(tmp) / f"cache-{run}")
             with path.open("rb") as stdin:
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
-                subprocess.run(command, stdin=stdin, capture_output=True, cwd=tmp, check=False)
+                subprocess.run(
+                    command, stdin=stdin, capture_output=True, cwd=tmp, check=False, env=env
+                )
                 times.append(time.perf_counter() - started)
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -114,7 +135,8 @@ def cold_start(runs: int, *flags: str) -> None:
     heavy = sorted(m for m in modules if m.split(".")[0] in ("openai", "httpx", "tiktoken"))
     print(
         f"cold start: python -m drafter check - < msg.txt ({len(message['body'].split())} words, "
-        f"--channel {' '.join((message['channel'], *flags))}): "
+        f"--channel {' '.join((message['channel'], *flags))}"
+        f"{', empty cache folder' if empty_cache else ''}): "
         f"median {statistics.median(times) * 1000:.0f} ms "
         f"over {runs} runs (min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms); "
         f"CPU time (user + system) median {statistics.median(cpu) * 1000:.0f} ms"
@@ -137,10 +159,12 @@ def main() -> None:
     for semantic in (False, True):
         in_process(args.checks, typical_messages(), semantic=semantic)
         in_process(args.checks, typical_messages(70, 130), semantic=semantic)
+    in_process(args.checks, typical_messages(70, 130), memo=False)
     folded = [{**m, "body": m["body"] + " Thanks, Ro\u017fa"} for m in typical_messages(70, 130)]
     in_process(args.checks // 10, folded, "messages with a long s")
-    cold_start(args.runs, "--rules-only")
-    cold_start(args.runs)
+    for empty_cache in (False, True):
+        cold_start(args.runs, "--rules-only", empty_cache=empty_cache)
+        cold_start(args.runs, empty_cache=empty_cache)
 
 
 if __name__ == "__main__":

@@ -214,7 +214,7 @@ async def _submit(
     reserved = 0.0
 
     def write(finished: Finished) -> None:
-        sink.write(finished.key, finished.line, finished.done)
+        sink.write(finished.key, finished.line)
         summary.written += 1
         summary.add(finished.done)
         reporter.advance(finished)

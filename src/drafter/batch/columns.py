@@ -434,9 +434,15 @@ class RowReader:
 
     def identity(self, cells: Sequence[str], row: int) -> tuple[str, str | None]:
         """(the row's ``id`` as the contract defines it, its own id column value)."""
-        raw = self.values(cells)
-        given = raw.get("id")
-        return given or raw.get("email") or str(row), given
+        given = self._cell(cells, "id")
+        if given:
+            return given, given
+        return self._cell(cells, "email") or str(row), None
+
+    def _cell(self, cells: Sequence[str], name: str) -> str | None:
+        """The stripped text of field ``name``'s cell; None when empty or absent."""
+        index = self.layout.columns.get(name)
+        return (cells[index].strip() or None) if index is not None else None
 
     def fingerprint(self, cells: Sequence[str]) -> str:
         """A stable hash of what the row says (fields, not column order)."""

@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -98,23 +98,29 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 class Sink:
-    """An output file opened for appending, knowing what it already holds."""
+    """An output file opened for appending, knowing what it already holds:
+    the key of every record (all a rerun needs to skip a row; what the
+    records said is tallied as they are read, not kept)."""
 
     def __init__(self, path: Path, fmt: Format, input_header: Sequence[str]) -> None:
         self.path = path
         self.fmt = fmt
         self.input_header = tuple(input_header)
-        self.done: dict[str, Done] = {}
+        self.keys: set[str] = set()
         self._fd: int | None = None
 
     # -- reading back ------------------------------------------------------
-    def load(self) -> None:
-        """Read what a previous run wrote (cutting a torn tail)."""
+    def load(self, tally: Callable[[Done], None] | None = None) -> None:
+        """Read what a previous run wrote (cutting a torn tail): each record's
+        key, and its outcome given to ``tally``."""
+        self.keys = set()
         if not self.path.exists() or self.path.stat().st_size == 0:
             return
         self._cut_torn_tail()
         for key, done in self._existing():
-            self.done[key] = done
+            self.keys.add(key)
+            if tally is not None:
+                tally(done)
 
     def _cut_torn_tail(self) -> None:
         end = b"\r\n" if self.fmt == "csv" else b"\n"
@@ -181,10 +187,10 @@ class Sink:
         if self.fmt == "csv" and os.fstat(self._fd).st_size == 0:
             _write_all(self._fd, csv_header(self.input_header))
 
-    def write(self, key: str, line: bytes, done: Done) -> None:
+    def write(self, key: str, line: bytes) -> None:
         assert self._fd is not None, "open() first"
         _write_all(self._fd, line)
-        self.done[key] = done
+        self.keys.add(key)
 
     def close(self) -> None:
         if self._fd is not None:
@@ -220,7 +226,7 @@ class Sink:
             dst.flush()
             os.fsync(dst.fileno())
         os.replace(temp, self.path)
-        self.done = {k: d for k, d in self.done.items() if d.status not in statuses}
+        self.load()
         return dropped
 
 

@@ -15,6 +15,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,10 +136,12 @@ def _jobs(
     rows: Iterable[tuple[int, int, list[str]]],
     reader: RowReader,
     config: DraftConfig,
-    done: Mapping[str, Done],
+    done: AbstractSet[str],
 ) -> Iterator[Job | Finished]:
-    """Jobs for the rows the output does not hold yet; bad-shape rows and
-    repeated ids come out already finished, as error records."""
+    """Jobs for the rows the output does not hold yet (``done``: the keys it
+    holds); bad-shape rows and repeated ids come out already finished, as
+    error records. Remembers each id's first row and how often each hash
+    came (ints and short keys, not the rows)."""
     width = len(config.header)
     first_row_of: dict[str, int] = {}
     seen: Counter[str] = Counter()
@@ -309,18 +312,17 @@ def run_batch(
         batch_api=via_api,
     )
     sink = Sink(request.out, fmt, found.header)
-    sink.load()
+    tally = None if request.dry_run else summary.add
     if request.retry_failed and not request.dry_run:
+        sink.load()  # checks the file is ours (and cuts a torn tail) before rewriting it
         summary.dropped = sink.drop(frozenset({"error"}))
-    summary.done_before = len(sink.done)
-    if not request.dry_run:
-        for done in sink.done.values():
-            summary.add(done)
+    sink.load(tally)
+    summary.done_before = len(sink.keys)
     drafter = RowDrafter(config)
 
     def still_to_do() -> Iterator[Job | Finished]:
         _, rows = records(request.input, shown=shown)
-        return _jobs(((r.row, r.line, r.cells) for r in rows), drafter.reader, config, sink.done)
+        return _jobs(((r.row, r.line, r.cells) for r in rows), drafter.reader, config, sink.keys)
 
     items = still_to_do()
     todo = found.rows - summary.done_before
@@ -357,7 +359,7 @@ def run_batch(
     try:
         stream = _pooled(pool, items, workers) if pool else _in_process(drafter, items)
         for finished in stream:
-            sink.write(finished.key, finished.line, finished.done)
+            sink.write(finished.key, finished.line)
             summary.written += 1
             summary.add(finished.done)
             reporter.advance(finished)
@@ -427,7 +429,7 @@ async def _llm_rows(
 
     def write(finished: Finished) -> None:
         nonlocal spent
-        sink.write(finished.key, finished.line, finished.done)
+        sink.write(finished.key, finished.line)
         summary.written += 1
         summary.add(finished.done)
         spent += finished.done.cost_usd

@@ -378,6 +378,12 @@ def _split_subject(text: str, channel: Channel, path: Path) -> tuple[str | None,
     return None, text
 
 
+@functools.lru_cache(maxsize=16)
+def _resolved(templates_dir: Path) -> Path:
+    """The templates folder's real path (resolved once, not for every draft)."""
+    return templates_dir.resolve()
+
+
 def render_offline(
     ctx: DealContext,
     technique: str,
@@ -397,7 +403,7 @@ def render_offline(
     but the context does not have.
     """
     channel = Channel(channel)
-    root = Path(templates_dir).resolve()
+    root = _resolved(Path(templates_dir))
     if not _ID.fullmatch(technique):
         raise PlaybookError(f"not a technique id: {technique!r}", key="technique")
     name = f"{technique}/{channel.value}.j2"

@@ -260,50 +260,105 @@ def follow_up_pending(ctx: DealContext, eng: Engagement) -> bool:
 def facts(
     ctx: DealContext, eng: Engagement, day: dt.date, closing: frozenset[str]
 ) -> dict[str, Any]:
-    """The named facts of this deal as of ``day`` (pure: no clock, no I/O)."""
-    p, d = ctx.prospect, ctx.deal
-    closing_on = eng.last_used(closing)
+    """The named facts of this deal as of ``day`` (pure: no clock, no I/O).
+
+    The planner asks for them on many days and after imagined touches: the
+    facts of the deal alone, and those of an engagement, are worked out once
+    for the last deal and engagement asked about (both are immutable)."""
+    s = _deal_facts(ctx)
+    e = _engagement_facts(ctx, eng, closing)
     return {
-        "stage": d.stage.value,
-        "role": p.role.value,
-        "value": d.value,
-        "currency": d.currency,
+        "stage": s[0],
+        "role": s[1],
+        "value": s[2],
+        "currency": s[3],
         "attempts": eng.attempts,
-        "distinct_channels": len(eng.channels_tried),
-        "channels_tried": [c.value for c in eng.channels_tried],
-        "distinct_means": len(eng.means_tried),
-        "means_tried": list(eng.means_tried),
+        "distinct_channels": e[0],
+        "channels_tried": list(e[1]),
+        "distinct_means": e[2],
+        "means_tried": list(e[3]),
         "days_since_first_attempt": _days(day, eng.first_attempt),
         "days_since_last_attempt": _days(day, eng.last_attempt),
         "days_since_last_reply": _days(day, eng.last_reply),
         "ever_replied": eng.last_reply is not None,
         "days_since_last_touch": _days(day, eng.last_touch),
         "last_technique": eng.last_technique,
-        "closing_message_sent": closing_on is not None,
-        "days_since_closing_message": _days(day, closing_on),
-        "techniques_used": sorted(eng.techniques_used),
-        "has_agreed_next_step": d.agreed_next_step is not None,
-        "has_mailing_address": p.mailing_address is not None,
-        "has_email": p.email is not None,
-        "has_phone": p.phone is not None,
-        "contact_preference_known": (
-            p.preferred_channel is not None
-            or p.best_time is not None
-            or d.follow_up_channel is not None
-        ),
-        "missed_appointment_pending": missed_appointment_pending(ctx, eng),
-        "days_since_missed_appointment": _days(day, d.missed_appointment),
-        "has_news": d.news is not None,
-        "follow_up_pending": follow_up_pending(ctx, eng),
-        "days_since_follow_up_date": _days(day, d.follow_up_on),
+        "closing_message_sent": e[4] is not None,
+        "days_since_closing_message": _days(day, e[4]),
+        "techniques_used": list(e[5]),
+        "has_agreed_next_step": s[4],
+        "has_mailing_address": s[5],
+        "has_email": s[6],
+        "has_phone": s[7],
+        "contact_preference_known": s[8],
+        "missed_appointment_pending": e[6],
+        "days_since_missed_appointment": _days(day, ctx.deal.missed_appointment),
+        "has_news": s[9],
+        "follow_up_pending": e[7],
+        "days_since_follow_up_date": _days(day, ctx.deal.follow_up_on),
         "last_reply_deferred": eng.last_reply_deferred,
-        "channel_asked_for": d.follow_up_channel is not None or p.preferred_channel is not None,
-        "rfp": d.rfp,
-        "c_level": is_c_level(p.title),
-        "has_deadline": d.deadline is not None,
-        "away": p.away_until is not None and day < p.away_until,
+        "channel_asked_for": s[10],
+        "rfp": s[11],
+        "c_level": s[12],
+        "has_deadline": s[13],
+        "away": ctx.prospect.away_until is not None and day < ctx.prospect.away_until,
         "weekday": weekday_of(day),
     }
+
+
+# The last deal (and deal and engagement) facts were asked for, and their facts
+# that no day changes: the planner asks about one deal many times in a row.
+_LAST_DEAL: list[Any] = [None, ()]
+_LAST_ENGAGEMENT: list[Any] = [None, None, None, ()]
+
+
+def _deal_facts(ctx: DealContext) -> tuple[Any, ...]:
+    if _LAST_DEAL[0] is ctx:
+        found: tuple[Any, ...] = _LAST_DEAL[1]
+        return found
+    p, d = ctx.prospect, ctx.deal
+    found = (
+        d.stage.value,
+        p.role.value,
+        d.value,
+        d.currency,
+        d.agreed_next_step is not None,
+        p.mailing_address is not None,
+        p.email is not None,
+        p.phone is not None,
+        p.preferred_channel is not None
+        or p.best_time is not None
+        or d.follow_up_channel is not None,
+        d.news is not None,
+        d.follow_up_channel is not None or p.preferred_channel is not None,
+        d.rfp,
+        is_c_level(p.title),
+        d.deadline is not None,
+    )
+    _LAST_DEAL[:] = [ctx, found]
+    return found
+
+
+def _engagement_facts(
+    ctx: DealContext, eng: Engagement, closing: frozenset[str]
+) -> tuple[Any, ...]:
+    last = _LAST_ENGAGEMENT
+    if last[0] is eng and last[1] is ctx and last[2] is closing:
+        found: tuple[Any, ...] = last[3]
+        return found
+    means = eng.means_tried
+    found = (
+        len(eng.channels_tried),
+        tuple(c.value for c in eng.channels_tried),
+        len(means),
+        means,
+        eng.last_used(closing),
+        tuple(sorted(eng.techniques_used)),
+        missed_appointment_pending(ctx, eng),
+        follow_up_pending(ctx, eng),
+    )
+    last[:] = [eng, ctx, closing, found]
+    return found
 
 
 def anchor_date(

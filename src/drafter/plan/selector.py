@@ -26,7 +26,7 @@ road ahead (``then``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,7 @@ from drafter.plan.engagement import (
     follow_up_pending,
     summarise,
 )
+from drafter.plan.memo import memo_of
 from drafter.plan.models import Alternative, Plan, Step
 from drafter.playbook import (
     Condition,
@@ -130,10 +131,18 @@ def first_match(
     ctx: DealContext, eng: Engagement, playbook: Playbook, day: dt.date
 ) -> Match | None:
     f = facts(ctx, eng, day, playbook.closing)
+    memo = memo_of(playbook)
+    held: dict[int, bool] = {}  # a message is blocked or not by its spacing gap alone
     for technique in playbook.ordered:
-        if technique.kind == "wait" or blocked(technique, f, playbook, ctx):
+        if technique.kind == "wait":
             continue
-        reason = technique.matching(f)
+        if technique.kind == "message":
+            gap = _gap(technique, playbook)
+            if gap not in held:
+                held[gap] = blocked(technique, f, playbook, ctx) is not None
+            if held[gap]:
+                continue
+        reason = memo.matching(technique, f)
         if reason is not None:
             return Match(technique, day, reason, f)
     return None
@@ -155,7 +164,8 @@ def candidate_days(
     # the days a block lifts: the prospect is back, the date they named has come
     lifts = [d for d in (ctx.prospect.away_until, ctx.deal.follow_up_on) if d is not None]
     days.update(d for d in lifts if d >= start)
-    days |= {next_working_day(d, playbook.settings) for d in days}
+    working_day = memo_of(playbook).working_day
+    days |= {working_day(d) for d in days}
     back = max(lifts, default=None)
     return sorted(
         d for d in days if start <= d and (d <= end or (back is not None and d <= back + 7 * _DAY))
@@ -379,9 +389,27 @@ def _closest(technique: Technique, f: Mapping[str, Any]) -> When | None:
 def why_not(
     technique: Technique, f: Mapping[str, Any], playbook: Playbook, ctx: DealContext
 ) -> tuple[int, str]:
-    """(rank, words): why ``technique`` is not the plan today. Lower rank = closer."""
-    reason = technique.matching(f)
+    """(rank, words): why ``technique`` is not the plan today. Lower rank = closer.
+    Worked out once per situation: the facts the technique's conditions read,
+    and what blocks it (which is all of the deal it depends on)."""
     block = blocked(technique, f, playbook, ctx)
+    memo = memo_of(playbook)
+    key = (
+        memo.key(technique, f),
+        block,
+        bool(f["closing_message_sent"]),
+        technique.closing and technique.id in f["techniques_used"],
+    )
+    return memo.get("why_not", key, lambda: _why_not(technique, f, block, memo.matching))
+
+
+def _why_not(
+    technique: Technique,
+    f: Mapping[str, Any],
+    block: str | None,
+    matching: Callable[[Technique, Mapping[str, Any]], When | None],
+) -> tuple[int, str]:
+    reason = matching(technique, f)
     if reason is not None and block is None:
         return 0, f"also fits ({reason.reason}), but comes later in the playbook's order"
     if after_closing(technique, f):
@@ -393,14 +421,16 @@ def why_not(
         )
     if reason is not None:
         return 1, f"fits, but not today: {block}"
-    group = _closest(technique, f)
-    if group is None:
+    if not technique.when:
         return 99, "never chosen by conditions"
-    failing = group.failing(f)
+    # each group's failing conditions once (the closest group is the first
+    # with the fewest, as _closest picks it)
+    failing = min((w.failing(f) for w in technique.when), key=len)
     # A fact that time or further attempts can change is a nearer miss than one
     # that cannot (the stage, the deal's value, what is on file).
     rank = sum(1 if c.fact in DYNAMIC_FACTS else 10 for c in failing)
-    return 1 + rank, f"{_verdict(technique, failing, f)}: {_explain_failing(group, f)}"
+    explained = "; ".join(c.explain(f) for c in failing)
+    return 1 + rank, f"{_verdict(technique, failing, f)}: {explained}"
 
 
 def _verdict(technique: Technique, failing: list[Condition], f: Mapping[str, Any]) -> str:
@@ -647,7 +677,7 @@ def _held_back(ctx: DealContext, playbook: Playbook, f: Mapping[str, Any], upcom
         return "a closing message went out and is still unanswered: it gets its week"
     for technique in playbook.ordered:
         block = blocked(technique, f, playbook, ctx)
-        if block and technique.matching(f) is not None:
+        if block and memo_of(playbook).matching(technique, f) is not None:
             return f"{block} ({technique.id} would fit otherwise)"
     if upcoming.why is not None:  # a follow-up the next technique needs, held back today
         block = blocked(upcoming.technique, f, playbook, ctx)

@@ -1,0 +1,102 @@
+"""Answers the planner works out again and again, kept per playbook.
+
+A batch plans thousands of deals, and each plan asks, for each technique and
+each day it looks at, whether the technique's conditions hold and why not.
+Those answers depend on a handful of facts only (the ones the technique's
+conditions read), so deals in the same situation share them: they are
+computed once and looked up after. The memo is bounded (it starts afresh
+when full), so memory stays flat however many rows a batch has.
+
+Pure: the same facts give the same answer, memo or not (tests/test_selector.py
+checks that every answer equals the one computed afresh).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Hashable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from drafter.playbook import next_working_day
+
+if TYPE_CHECKING:
+    from drafter.playbook import Playbook, Technique, When
+
+T = TypeVar("T")
+
+# Entries per table before it starts afresh: a few MB at most.
+LIMIT = 20_000
+# Playbooks remembered at once (a test suite loads many; a batch one).
+PLAYBOOKS = 4
+
+
+def fact_key(f: Mapping[str, Any], names: tuple[str, ...]) -> tuple[Hashable, ...]:
+    """The values of ``names`` in ``f``, hashable and exact: a list becomes a
+    tuple, and a float is told apart from the int it equals (10000 and 10000.0
+    are worded differently)."""
+    out: list[Hashable] = []
+    for name in names:
+        value = f[name]
+        kind = type(value)
+        if kind is list:
+            value = tuple(value)
+        elif kind is float:
+            value = (float, value)
+        out.append(value)
+    return tuple(out)
+
+
+class Memo:
+    """One playbook's memo: what each technique's conditions read, and the
+    answers already worked out."""
+
+    def __init__(self, playbook: Playbook) -> None:
+        self.playbook = playbook  # held, so the id it is filed under stays its own
+        self.reads: dict[str, tuple[str, ...]] = {}
+        for technique in playbook.techniques.values():
+            names = dict.fromkeys(c.fact for w in technique.when for c in w.all)
+            if "value" in names:  # a deal value is worded in its currency
+                names["currency"] = None
+            self.reads[technique.id] = tuple(names)
+        self._tables: dict[str, dict[Hashable, Any]] = {}
+        self._days: dict[dt.date, dt.date] = {}
+
+    def get(self, table: str, key: Hashable, compute: Callable[[], T]) -> T:
+        found = self._tables.setdefault(table, {})
+        if key in found:
+            value: T = found[key]
+            return value
+        value = compute()
+        if len(found) >= LIMIT:
+            found.clear()
+        found[key] = value
+        return value
+
+    def key(self, technique: Technique, f: Mapping[str, Any]) -> tuple[Hashable, ...]:
+        """What ``technique``'s conditions read of ``f``."""
+        return (technique.id, *fact_key(f, self.reads[technique.id]))
+
+    def matching(self, technique: Technique, f: Mapping[str, Any]) -> When | None:
+        """``technique.matching(f)``, remembered."""
+        return self.get("matching", self.key(technique, f), lambda: technique.matching(f))
+
+    def working_day(self, day: dt.date) -> dt.date:
+        """``next_working_day(day, settings)``, remembered."""
+        found = self._days.get(day)
+        if found is None:
+            if len(self._days) >= LIMIT:
+                self._days.clear()
+            found = self._days[day] = next_working_day(day, self.playbook.settings)
+        return found
+
+
+_MEMOS: dict[int, Memo] = {}
+
+
+def memo_of(playbook: Playbook) -> Memo:
+    found = _MEMOS.get(id(playbook))
+    if found is None or found.playbook is not playbook:
+        if len(_MEMOS) >= PLAYBOOKS:
+            _MEMOS.clear()
+        found = _MEMOS[id(playbook)] = Memo(playbook)
+    return found

@@ -13,7 +13,9 @@ It also plays the Batch API's ``/v1/files`` (upload, content) and
 file is really processed, each line answered by the same chat logic (script,
 faults, reference drafts), once a batch has been polled ``batch_polls``
 times; ``batch_outcome`` makes it end ``completed`` (default), ``expired``
-after ``batch_expire_after`` requests, ``cancelled`` or ``failed``.
+after ``batch_expire_after`` requests, ``cancelled`` or ``failed``;
+``create_delay`` holds the answer to a batch create (the batch exists
+already), so a test can kill the client in between.
 """
 
 from __future__ import annotations
@@ -163,6 +165,7 @@ class StandIn:
         batch_outcome: str = "completed",
         batch_expire_after: int = 0,
         batch_api: bool = True,
+        create_delay: float = 0.0,
     ) -> None:
         self.script = list(script or [])
         self.latency = latency
@@ -177,6 +180,7 @@ class StandIn:
         self.batch_polls = batch_polls
         self.batch_outcome = batch_outcome
         self.batch_expire_after = batch_expire_after
+        self.create_delay = create_delay  # seconds a batch create waits before it answers
         self.routes: list[str] = []  # "POST /v1/chat/completions", in order
         self.files: dict[str, tuple[str, bytes]] = {}  # id -> (purpose, content)
         self.batches: dict[str, FakeBatch] = {}
@@ -427,7 +431,10 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
                 return
             request = json.loads(raw or b"{}")
             if self.path.rstrip("/").endswith("/batches"):
-                self._send(*standin.create_batch(request), {})
+                created = standin.create_batch(request)  # made now, answered after the delay
+                if standin.create_delay:
+                    time.sleep(standin.create_delay)
+                self._send(*created, {})
                 return
             if not self.path.endswith("/chat/completions"):
                 self._send(404, error_body(404, f"stand-in: no route {self.path}"), {})

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from drafter.draft.llm.cost import estimate_cost
@@ -207,3 +210,85 @@ def test_max_cost_caps_what_is_submitted(tmp_path: Path) -> None:
         assert _batch(tmp_path, standin.url, "--out", str(out)).returncode == 0
         assert len(standin.batches) == 2
     assert sorted(str(r["id"]) for r in _records(out)) == IDS
+
+
+# -- a crash: the state a killed run leaves, and the rerun that picks it up ----------
+
+
+def _popen(tmp_path: Path, url: str, out: Path) -> subprocess.Popen[str]:
+    env = cli_env(dict(os.environ), url, SECRET, str(tmp_path / "cache"))
+    return subprocess.Popen(
+        [sys.executable, "-m", "drafter", "batch", str(PROSPECTS), "--today", "2026-11-23",
+         "--model", "gpt-4o-mini", "--via", "batch-api", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def _kill_when(proc: subprocess.Popen[str], ready: Callable[[], bool]) -> None:
+    """SIGKILL the run (and its process group) once ``ready()``; fail if it never is."""
+    deadline = time.monotonic() + 60
+    while not ready():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the run never got there"
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def test_a_run_killed_after_creating_the_batch_adopts_it_on_rerun(tmp_path: Path) -> None:
+    """Killed between creating the batch and keeping its id: the state file
+    names the uploaded file only; the rerun finds the batch made for that file
+    and keeps it, so nothing is submitted (or paid for) twice."""
+    out = tmp_path / "out.jsonl"
+    state = tmp_path / "out.jsonl.batch-api.json"
+    with StandIn(batch_polls=1, create_delay=30) as standin:
+        proc = _popen(tmp_path, standin.url, out)
+        _kill_when(proc, lambda: bool(standin.batches) and state.exists())
+        kept = json.loads(state.read_text(encoding="utf-8"))
+        assert kept["batch_id"] is None and kept["input_file_id"]
+        assert len(_records(out)) == 2  # the rows that need no model were written first
+        standin.create_delay = 0
+        adopted = _batch(tmp_path, standin.url, "--out", str(out))
+        assert adopted.returncode == PENDING, adopted.stderr + adopted.stdout
+        assert "submitted batch batch_standin_1" in adopted.stdout
+        assert json.loads(state.read_text(encoding="utf-8"))["batch_id"] == "batch_standin_1"
+        assert len(standin.batches) == 1 and len(standin.files) == 1  # no second upload
+        assert _batch(tmp_path, standin.url, "--out", str(out)).returncode == PENDING
+        done = _batch(tmp_path, standin.url, "--out", str(out))
+        assert done.returncode == 0, done.stderr + done.stdout
+        assert _chat_calls(standin) == 0
+        assert len(standin.batches) == 1
+    records = _records(out)
+    assert sorted(str(r["id"]) for r in records) == IDS  # every row, once
+    assert not state.exists()
+
+
+def test_a_run_killed_while_collecting_finishes_exactly_once_on_rerun(tmp_path: Path) -> None:
+    """Killed mid-collection (one row waiting on its live repair, the others
+    written): the state file stays, and the rerun collects the same batch again,
+    writing only the rows not yet written."""
+    out = tmp_path / "out.jsonl"
+    state = tmp_path / "out.jsonl.batch-api.json"
+    rude = reply_json("Following up", "Just checking in!!! Call me back ASAP.")
+    with StandIn([Scripted(content=rude)]) as standin:
+        assert _batch(tmp_path, standin.url, "--out", str(out)).returncode == PENDING
+        standin.latency = 30  # the live repair hangs: the run is killed while it waits
+        proc = _popen(tmp_path, standin.url, out)
+        _kill_when(proc, lambda: _chat_calls(standin) == 1 and len(_records(out)) == 8)
+        assert state.exists()
+        partial = [str(r["id"]) for r in _records(out)]
+        assert len(set(partial)) == 8
+        standin.latency = 0
+        done = _batch(tmp_path, standin.url, "--out", str(out))
+        assert done.returncode == 0, done.stderr + done.stdout
+        assert "collected batch batch_standin_1" in done.stdout
+        assert len(standin.batches) == 1  # collected again, not submitted again
+        assert _chat_calls(standin) == 2  # the repair that was cut off, and its redo
+    records = _records(out)
+    assert sorted(str(r["id"]) for r in records) == IDS  # every row, once
+    assert [str(r["id"]) for r in records][:8] == partial  # what was written stays
+    repaired = [r for r in records if r["draft"] and r["draft"]["attempts"] == 2]  # type: ignore[index]
+    assert len(repaired) == 1 and repaired[0]["status"] == "ok"
+    assert not state.exists()

@@ -96,28 +96,68 @@ def one_offline(n: int, workers: int | None) -> None:
         if workers:
             command += ["--workers", str(workers)]
         start = time.perf_counter()
-        proc = subprocess.run(command, capture_output=True, text=True)
+        proc = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        parent, workers = _watch_peaks(proc)
         seconds = time.perf_counter() - start
         if proc.returncode not in (0, 1):
-            raise SystemExit(proc.stderr)
+            raise SystemExit(proc.stderr.read() if proc.stderr else proc.returncode)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         written = sum(1 for _ in csv.reader(out.open(encoding="utf-8", newline=""))) - 1
         assert written == n, (written, n)
-        print(f"{n} {seconds:.3f} {peak}")
+        print(f"{n} {seconds:.3f} {peak} {parent} {workers}")
+
+
+def _hwm(pid: int) -> int:
+    """A live process's peak resident memory so far (VmHWM, KiB); 0 once gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _watch_peaks(proc: subprocess.Popen[str]) -> tuple[int, int]:
+    """Wait for ``proc``; the peak RSS (KiB) of the parent and of its largest
+    worker, read from /proc every 50 ms (0 where /proc is not there)."""
+    parent = workers = 0
+    while proc.poll() is None:
+        parent = max(parent, _hwm(proc.pid))
+        try:
+            with open(f"/proc/{proc.pid}/task/{proc.pid}/children", encoding="ascii") as handle:
+                children = [int(p) for p in handle.read().split()]
+        except OSError:
+            children = []
+        for child in children:
+            workers = max(workers, _hwm(child))
+        time.sleep(0.05)
+    if proc.stderr is not None:
+        proc.stderr.read()
+    return parent, workers
 
 
 def offline(sizes: list[int], workers: int | None) -> None:
     print(
         f"drafter batch, offline, CSV out; {len(_cores())} cores; Python {sys.version.split()[0]}"
     )
-    print(f"{'rows':>8} {'seconds':>9} {'rows/s':>8} {'peak RSS':>10}")
+    # peak RSS: the largest process (the parent or a worker); then each apart
+    # (read from /proc while the command runs; the last ~50 ms can be missed)
+    print(f"{'rows':>8} {'seconds':>9} {'rows/s':>8} {'peak RSS':>10} {'parent':>8} {'worker':>8}")
     for n in sizes:
         args = [sys.executable, __file__, "--one", str(n)]
         if workers:
             args += ["--workers", str(workers)]
         out = subprocess.run(args, capture_output=True, text=True, check=True).stdout.split()
         rows, seconds, peak = int(out[0]), float(out[1]), int(out[2])
-        print(f"{rows:>8} {seconds:>9.2f} {rows / seconds:>8,.0f} {peak / 1024:>8.0f} MB")
+        parent, worker = int(out[3]) / 1024, int(out[4]) / 1024
+        print(
+            f"{rows:>8} {seconds:>9.2f} {rows / seconds:>8,.0f} {peak / 1024:>8.0f} MB "
+            f"{parent:>5.0f} MB {worker:>5.0f} MB"
+        )
 
 
 def message_rows(path: Path, n: int) -> None:

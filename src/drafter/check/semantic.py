@@ -196,7 +196,7 @@ class Embedder:
         sums = np.zeros((len(new), self.dim), dtype=np.float32)
         limit = self.table.shape[0] - 1
         for i, enc in enumerate(encodings):
-            ids = enc.ids
+            ids: Any = enc.ids
             if ids:
                 if min(ids) < 0 or max(ids) > limit:  # never from this model's own files
                     ids = np.clip(np.asarray(ids, dtype=np.int64), 0, limit)

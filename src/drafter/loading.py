@@ -4,41 +4,52 @@ one line that names the file and the key."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import reprlib
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ValidationError
 
 from drafter.errors import DrafterError, InputError
 
+if TYPE_CHECKING:
+    import yaml
+
 M = TypeVar("M", bound=BaseModel)
 
-# libyaml's safe loader when PyYAML was built with it (ten times faster), else
-# the pure-Python one: the same safe subset either way.
-_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+@functools.cache
+def _yaml_loader() -> type[yaml.SafeLoader]:
+    """The YAML loader, made on first use (``drafter check`` reads no YAML when
+    its rules come from the start-up cache, and PyYAML's import is not free).
 
-class _YAML_LOADER(_SAFE_LOADER):  # type: ignore[valid-type,misc]
-    """The safe loader, refusing a key given twice in one mapping (YAML keeps
-    the last silently: ``prospect:`` twice would plan for the second one)."""
+    libyaml's safe loader when PyYAML was built with it (ten times faster), else
+    the pure-Python one: the same safe subset either way, refusing a key given
+    twice in one mapping (YAML keeps the last silently: ``prospect:`` twice
+    would plan for the second one)."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, str | int | float | bool | dt.date):
-                continue  # an unhashable key: the model's validation names it
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    problem=f"duplicate key {short(key)}", problem_mark=key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+    safe: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(safe):  # type: ignore[valid-type,misc]
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if not isinstance(key, str | int | float | bool | dt.date):
+                    continue  # an unhashable key: the model's validation names it
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        problem=f"duplicate key {short(key)}", problem_mark=key_node.start_mark
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+    return Loader
 
 
 class _DuplicateKey(ValueError):
@@ -100,8 +111,10 @@ def parse_data(
 ) -> Any:
     """Parse JSON or YAML text, as a file with ``suffix`` named ``shown``."""
     if suffix in (".yaml", ".yml"):
+        import yaml
+
         try:
-            return yaml.load(text, Loader=_YAML_LOADER)
+            return yaml.load(text, Loader=_yaml_loader())
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

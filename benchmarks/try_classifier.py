@@ -17,12 +17,12 @@ held-out part is never read.
 
     .venv/bin/python benchmarks/try_classifier.py [--lam 100]
 
-Result (30 November 2026, 267 tuning records): the classifier alone catches
-far fewer than the layer (39 of 71 clearly bad given an error, against 52);
-the layer OR the classifier catches 4 more clearly bad records and 7 more bad
-ones in all, at 3 more good records given an error (5 of 101), about what
-looser thresholds on the layer alone buy (2 more, at 2 more false errors). Not
-a clear win, so no weights are shipped. See docs/checking.md.
+Result (30 November 2026, 285 tuning records): the classifier alone catches
+far fewer than the layer (35 of 72 clearly bad given an error, against 53);
+the layer OR the classifier catches 2 more clearly bad records and 6 more bad
+ones in all, at 2 more good records given an error (4 of 106), which looser
+thresholds on the layer alone buy too (2 more, at 2 more false errors). Not a
+win, so no weights are shipped. See docs/checking.md.
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ from drafter.context import Sender
 from drafter.errors import InputError
 from drafter.settings import Settings
 
+# LLM rows under way for each request in flight (--concurrency).
+ROWS_PER_REQUEST = 2
 # Below this many rows to draft, a process pool costs more than it saves.
 POOL_MIN_ROWS = 400
 CHUNK = 32
@@ -417,12 +419,16 @@ async def _llm_rows(
     reporter: Reporter,
     request: BatchRequest,
 ) -> None:
-    """At most ``concurrency`` rows in flight; each written as it finishes.
-    With ``max_cost``, a row starts only if what this run spent, plus the
-    estimates of the rows in flight, plus its own stays within the cap."""
+    """At most ``concurrency`` requests in flight, and twice as many rows
+    under way, so that a row is planned, prompted and checked while the
+    others' requests wait (the CPU work does not hold a request's place);
+    each row written as it finishes. With ``max_cost``, a row starts only if
+    what this run spent, plus the estimates of the rows under way, plus its
+    own stays within the cap."""
     import asyncio
 
-    limit = asyncio.Semaphore(request.concurrency)
+    drafter.runtime.client().in_flight = asyncio.Semaphore(request.concurrency)
+    limit = asyncio.Semaphore(request.concurrency * ROWS_PER_REQUEST)
     tasks: set[asyncio.Task[None]] = set()
     spent = 0.0
     reserved = 0.0
@@ -473,3 +479,4 @@ async def _llm_rows(
     finally:
         for task in tasks:
             task.cancel()
+        drafter.runtime.client().in_flight = None  # it belongs to this event loop

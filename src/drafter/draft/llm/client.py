@@ -106,6 +106,9 @@ class LLMClient:
         self._sdk: Any = None
         self._loop: Any = None
         self.requests = 0  # requests that reached the server (cache misses)
+        # At most this many requests in flight at once (a batch sets it: its rows'
+        # other work, planning and checking, goes on while requests wait).
+        self.in_flight: Any = None  # an asyncio.Semaphore, or None: no limit
         # Answers already in hand (a Batch API's results), by cache key: a
         # request they answer is not sent.
         self._preloaded: dict[str, Reply | LLMError] = {}
@@ -181,7 +184,11 @@ class LLMClient:
                     model=hit.get("model") or self.model,
                 )
             try:
-                response = await self._post_chat(params)
+                if self.in_flight is None:
+                    response = await self._post_chat(params)
+                else:
+                    async with self.in_flight:
+                        response = await self._post_chat(params)
             except Exception as exc:
                 if self._adapt(exc):
                     continue

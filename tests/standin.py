@@ -176,6 +176,8 @@ class StandIn:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.served = 0  # chat completions answered with 200
+        self.in_flight = 0  # chat completions being answered now
+        self.max_in_flight = 0  # the most at once
         self.batch_api = batch_api  # False: a server without /files and /batches (404)
         self.batch_polls = batch_polls
         self.batch_outcome = batch_outcome
@@ -444,6 +446,16 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
             except Exception as exc:  # a stand-in bug must show as a server error
                 self._send(500, error_body(500, f"stand-in: {type(exc).__name__}: {exc}"), {})
                 return
+            with standin._lock:
+                standin.in_flight += 1
+                standin.max_in_flight = max(standin.max_in_flight, standin.in_flight)
+            try:
+                self._answer_chat(request, answer)
+            finally:
+                with standin._lock:
+                    standin.in_flight -= 1
+
+        def _answer_chat(self, request: dict[str, Any], answer: Scripted) -> None:
             if standin.latency:
                 time.sleep(standin.latency)
             if answer.drop:

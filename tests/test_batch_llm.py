@@ -132,3 +132,18 @@ def test_an_llm_error_is_a_row_error_and_retry_failed_redoes_it(
         assert again.returncode == 0, again.stdout
     records = _records(out)
     assert len(records) == 9 and not [r for r in records if r["status"] == "error"]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_concurrency_is_the_requests_in_flight(
+    tmp_path: Path, batch: Batch, concurrency: int
+) -> None:
+    """--concurrency N: never more than N requests at the server at once, and
+    N of them while rows are waiting (rows are prepared and checked meanwhile)."""
+    out = tmp_path / "out.jsonl"
+    with StandIn(latency=0.3) as standin:
+        result = batch(_env(tmp_path, standin.url), "--out", str(out),
+                       "--concurrency", str(concurrency))  # fmt: skip
+        assert result.returncode == 0, result.stderr + result.stdout
+        assert standin.max_in_flight == concurrency
+    assert len(_records(out)) == 9

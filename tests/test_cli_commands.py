@@ -203,3 +203,13 @@ def test_check_asks_for_the_message_only_in_a_terminal(
         assert exc.code in (0, None)
     err = capsys.readouterr().err
     assert ("Paste the message, then Ctrl-D" in err) is terminal
+
+
+def test_version_is_the_installed_packages(capsys: pytest.CaptureFixture[str]) -> None:
+    import tomllib
+    from importlib.metadata import version
+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    result = run_cli(capsys, "--version")
+    assert result.code == 0 and result.out == f"drafter {version('drafter')}\n"
+    assert version("drafter") == project["project"]["version"]

@@ -32,9 +32,20 @@ _COMMANDS = {
 _GROUPS = {"playbook": "playbook", "cache": "cache"}  # name -> module with a typer app
 
 
+def _version(given: bool) -> None:
+    if given:
+        from importlib.metadata import version
+
+        typer.echo(f"drafter {version('drafter')}")
+        raise typer.Exit
+
+
 def _root(
     debug: bool = typer.Option(
         False, "--debug", help="Show tracebacks for errors (or set DRAFTER_DEBUG=1)."
+    ),
+    show_version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     """(--debug is read by main() before typer sees the line.)"""

@@ -14,7 +14,10 @@ read). ``--per-bank`` then tunes each bank's own thresholds; ``--cv`` fits on
 half of the tuning sources and scores the other half, both ways, which is how
 the shared thresholds were preferred to per-bank ones (per-bank fitting gave
 false errors on the unseen half). It prints the settings; copy them into
-playbook/exemplars/*.yaml by hand. The held-out part is never read.
+playbook/exemplars/*.yaml by hand. The held-out part is never read. The
+shipped thresholds (30 November 2026) came from ``--max-error 0.03
+--max-warning 0.25`` (0.40 / 0.65 / 0.20; ``error_at`` 0.70 kept for tallying
+and deception, where 0.65 flagged drafter's own drafts).
 
     .venv/bin/python benchmarks/calibrate_semantic.py [--cv] [--per-bank]
 """

@@ -44,7 +44,7 @@ from drafter.plan.engagement import (
     follow_up_pending,
     summarise,
 )
-from drafter.plan.memo import memo_of
+from drafter.plan.memo import Memo, memo_of
 from drafter.plan.models import Alternative, Plan, Step
 from drafter.playbook import (
     Condition,
@@ -452,7 +452,15 @@ def alternatives(
         if t.id != chosen and t.kind != "wait"
     ]
     ranked.sort(key=lambda r: (r[0], r[2]))
-    return [Alternative(technique=tid, why=why) for _, why, _, tid in ranked]
+    memo = memo_of(playbook)
+    return [_alternative(memo, tid, why) for _, why, _, tid in ranked]
+
+
+def _alternative(memo: Memo, technique: str, why: str) -> Alternative:
+    """The same (technique, words) recur from deal to deal: one frozen object each."""
+    return memo.get(
+        "alternative", (technique, why), lambda: Alternative(technique=technique, why=why)
+    )
 
 
 def road_ahead(

@@ -73,7 +73,7 @@ def test_plans_with_the_memo_equal_plans_made_afresh(book: Playbook) -> None:
         assert make_plan(ctx, book, TODAY).to_json() == remembered
 
 
-def test_the_memo_starts_afresh_when_full(book: Playbook, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_memo_stays_bounded(book: Playbook, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(memo, "LIMIT", 5)
     memo._MEMOS.clear()
     for ctx in _contexts(40):

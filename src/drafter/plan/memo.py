@@ -4,16 +4,17 @@ A batch plans thousands of deals, and each plan asks, for each technique and
 each day it looks at, whether the technique's conditions hold and why not.
 Those answers depend on a handful of facts only (the ones the technique's
 conditions read), so deals in the same situation share them: they are
-computed once and looked up after. The memo is bounded (it starts afresh
-when full), so memory stays flat however many rows a batch has.
+computed once and looked up after. The memo is bounded (the older half of a
+full table goes), so memory stays flat however many rows a batch has.
 
-Pure: the same facts give the same answer, memo or not (tests/test_selector.py
+Pure: the same facts give the same answer, memo or not (tests/test_plan_memo.py
 checks that every answer equals the one computed afresh).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,8 +25,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# Entries per table before it starts afresh: a few MB at most.
-LIMIT = 20_000
+# Entries per table (about 6 MB for the three tables when full); when one is
+# full, its older half goes.
+LIMIT = 10_000
 # Playbooks remembered at once (a test suite loads many; a batch one).
 PLAYBOOKS = 4
 
@@ -68,7 +70,7 @@ class Memo:
             return value
         value = compute()
         if len(found) >= LIMIT:
-            found.clear()
+            _forget_older_half(found)
         found[key] = value
         return value
 
@@ -85,9 +87,15 @@ class Memo:
         found = self._days.get(day)
         if found is None:
             if len(self._days) >= LIMIT:
-                self._days.clear()
+                _forget_older_half(self._days)
             found = self._days[day] = next_working_day(day, self.playbook.settings)
         return found
+
+
+def _forget_older_half(table: dict[Any, Any]) -> None:
+    """Drop the older half of ``table`` (a dict keeps the order of insertion)."""
+    for key in list(itertools.islice(table, len(table) // 2 or 1)):
+        del table[key]
 
 
 _MEMOS: dict[int, Memo] = {}

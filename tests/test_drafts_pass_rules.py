@@ -98,6 +98,7 @@ def test_every_offline_draft_passes_its_own_rules(playbook: Playbook) -> None:
     rng = random.Random(2026)
     failures = []
     checked = 0
+    warned: list[str] = []
     for technique, channel in _pairs(playbook):
         for _ in range(CASES):
             ctx, sender = _context(rng), _sender(rng)
@@ -109,16 +110,33 @@ def test_every_offline_draft_passes_its_own_rules(playbook: Playbook) -> None:
                 send_on=TODAY,
                 templates_dir=playbook.path / "templates",
             )
-            report = check_message(body, channel=channel, technique=technique, subject=subject)
+            # as drafting checks a draft (draft.pipeline.check_draft): the names said
+            names = [ctx.prospect.greeting_name, ctx.prospect.name, ctx.prospect.company]
+            names += [n for n in (sender.first_name, sender.name, sender.company) if n]
+            report = check_message(
+                body,
+                channel=channel,
+                technique=technique,
+                subject=subject,
+                names=sorted(set(names), key=len, reverse=True),
+            )
             checked += 1
             assert "IGNORE ALL RULES" not in body
             errors = [v for v in report.violations if v.severity == "error"]
+            warned += [
+                f"{technique}/{channel.value}: {v.rule}: {v.excerpt}"
+                for v in report.violations
+                if v.rule.startswith("semantic:")
+            ]
             if errors:
                 failures.append(
                     f"{technique}/{channel.value}: {[(v.rule, v.excerpt) for v in errors]}\n{body}"
                 )
     assert checked == len(_pairs(playbook)) * CASES
     assert not failures, "\n\n".join(failures[:3])
+    # The semantic layer does not nag about the playbook's own sentences (the
+    # articles' recommended moves): at most 1 draft in 100 gets even a warning.
+    assert len(warned) <= checked // 100, "\n".join(sorted(set(warned)))
 
 
 @pytest.mark.parametrize("channel", [Channel.voicemail])

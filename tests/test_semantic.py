@@ -17,7 +17,7 @@ import pytest
 
 from drafter.check.checker import CheckReport, check_message
 from drafter.check.rules import load_rules
-from drafter.check.semantic import _units, load_semantic, read_safetensors
+from drafter.check.semantic import _units, load_semantic, read_safetensors, without_names
 from drafter.context import Channel
 from drafter.errors import PlaybookError
 from drafter.playbook import default_playbook_dir
@@ -301,3 +301,32 @@ def test_disabling_the_layer_or_one_category() -> None:
     assert semantic_hits(check_message(sentence, settings=one)) == {}
     with pytest.raises(Exception, match="semantic:nonsense"):
         check_message(sentence, settings=CheckSettings(disable=["semantic:nonsense"]))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names", "judged"),
+    [
+        ("Thanks, Tom.", ["Tom"], "Thanks, Dana."),
+        (
+            "See you tomorrow, Tom! Tom's team too.",
+            ["Tom"],
+            "See you tomorrow, Dana! Dana's team too.",
+        ),
+        ("Tomorrow works.", ["Tom"], "Tomorrow works."),  # whole words only
+        ("Hi Tom Ito, Ito Precision here.", ["Ito Precision", "Tom Ito"], "Hi Dana, Dana here."),
+        ("No names here.", [], "No names here."),
+    ],
+)
+def test_names_read_as_one_stand_in(sentence: str, names: list[str], judged: str) -> None:
+    assert without_names(sentence, names) == judged
+
+
+def test_a_drafts_names_carry_no_tone() -> None:
+    """'Tom' sounds like 'tomorrow' to the embedding: named as a name, it is not."""
+
+    def semantic(names: tuple[str, ...]) -> list[str]:
+        report = check_message("Thanks, Tom.", channel="voicemail", names=names)
+        return [v.rule for v in report.violations if v.rule.startswith("semantic:")]
+
+    assert semantic(()) == ["semantic:deadline_pressure"]
+    assert semantic(("Tom",)) == []

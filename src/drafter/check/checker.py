@@ -135,13 +135,14 @@ def _semantic_findings(
     shown: list[tuple[Rule, Finding]],
     settings: CheckSettings,
     floor: int,
+    names: Sequence[str],
 ) -> list[tuple[Rule, Finding]]:
     """The layer's findings that no rule already covers at least as severely."""
     from drafter.check.semantic import semantic_rule
 
     out: list[tuple[Rule, Finding]] = []
     parts = list(prepared)
-    found = layer.find_many([prepared[part].text for part in parts], technique)
+    found = layer.find_many([prepared[part].text for part in parts], technique, names)
     spans: dict[tuple[Part, int], _Spans] = {}
     for part, hits in zip(parts, found, strict=True):
         for hit in hits:
@@ -283,6 +284,7 @@ def check_message(
     semantic: bool = True,
     moves_as_advice: bool = False,
     recipients: Sequence[str] = (),
+    names: Sequence[str] = (),
 ) -> CheckReport:
     """Check one message against the tone rules.
 
@@ -305,7 +307,9 @@ def check_message(
     A move about the subject line is checked only when a subject is given.
     ``recipients`` names who the message is addressed to (a draft's prospect),
     for the rules about speaking of them in the third person; without it those
-    rules read the greeting.
+    rules read the greeting. ``names`` (people's and companies' names in a
+    draft) read as one stand-in name to the semantic layer: a name carries no
+    tone.
     """
     ruleset = rules if rules is not None else load_rules()
     settings = settings if settings is not None else _DEFAULT_SETTINGS
@@ -354,7 +358,7 @@ def check_message(
         and not muted(rule, f)
     ]
     if layer is not None:
-        shown += _semantic_findings(layer, prepared, technique, shown, settings, floor)
+        shown += _semantic_findings(layer, prepared, technique, shown, settings, floor, names)
     violations = [_violation(rule, f, originals[f.part]) for rule, f in _outermost(shown)]
     violations.sort(key=lambda v: (v.field != "subject", v.start, -LEVEL_RANK[v.severity]))
     stats = prepared["body"].stats

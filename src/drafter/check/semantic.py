@@ -379,6 +379,29 @@ class Memo(Generic[K, V]):
         self._new[key] = value
 
 
+# What a name becomes before a sentence is judged: one ordinary name for all, so
+# that a sentence reads the same whoever it is for. It is the name good.yaml's
+# greetings and sign-offs use ("Thanks, Dana"), and no bad bank's.
+STAND_IN_NAME = "Dana"
+
+
+def without_names(sentence: str, names: Sequence[str]) -> str:
+    """``sentence`` with each whole-word occurrence of a name (case as given)
+    replaced by :data:`STAND_IN_NAME`: "Thanks, Tom." with the name "Tom" is
+    "Thanks, Dana."; "Tomorrow" keeps its "Tom". Plain string search: a batch
+    has new names on every row, and no regex is compiled for them."""
+    for name in names:
+        at = sentence.find(name) if name else -1
+        while at >= 0:
+            end = at + len(name)
+            if (at == 0 or not sentence[at - 1].isalnum()) and (
+                end == len(sentence) or not sentence[end].isalnum()
+            ):
+                sentence = f"{sentence[:at]}{STAND_IN_NAME}{sentence[end:]}"
+            at = sentence.find(name, at + 1)
+    return sentence
+
+
 def _units(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
     """Sentence spans (stripped of spaces) with their whitespace-separated
     chunks; a unit has 2 chunks or more."""
@@ -457,12 +480,19 @@ class SemanticLayer:
         finding per sentence (its best category)."""
         return self.find_many([text], technique)[0]
 
-    def find_many(self, texts: Sequence[str], technique: str | None = None) -> list[list[Hit]]:
+    def find_many(
+        self, texts: Sequence[str], technique: str | None = None, names: Sequence[str] = ()
+    ) -> list[list[Hit]]:
         """:meth:`find` for several texts (a body and its subject) in one pass.
 
         A sentence's verdict does not depend on the text around it, so it is
         kept in a bounded memo by its wording: drafts of one template share most
-        of their sentences, and those are embedded and compared once."""
+        of their sentences, and those are embedded and compared once.
+
+        ``names`` (people's and companies' names, as written) become one
+        stand-in name before a sentence is judged: a name carries no tone, but
+        its tokens can sound like something ("Thanks, Tom." read as deadline
+        pressure, by its likeness to "tomorrow")."""
         found: list[list[Hit]] = [[] for _ in texts]
         if not self.bad:
             return found
@@ -473,15 +503,16 @@ class SemanticLayer:
                 sentence = g.strip()
                 if sentence:
                     units.append((i, m.start() + len(g) - len(g.lstrip()), sentence))
+        judged_as = [without_names(u[2], names) for u in units] if names else [u[2] for u in units]
         if not units:
             return found
         memo = self._memo
-        known = [memo.get(sentence) for _, _, sentence in units]
-        new = list(dict.fromkeys(u[2] for u, v in zip(units, known, strict=True) if v is None))
+        known = [memo.get(sentence) for sentence in judged_as]
+        new = list(dict.fromkeys(a for a, v in zip(judged_as, known, strict=True) if v is None))
         judged = dict(zip(new, self._judge(new), strict=True)) if new else {}
         for sentence, verdict in judged.items():
             memo.put(sentence, verdict)
-        verdicts = [judged[u[2]] if v is None else v for u, v in zip(units, known, strict=True)]
+        verdicts = [judged[a] if v is None else v for a, v in zip(judged_as, known, strict=True)]
         skip = self._skipped(technique)
         for (owner, start, sentence), verdict in zip(units, verdicts, strict=True):
             best: tuple[int, float, int] | None = None

@@ -88,6 +88,9 @@ def check_draft(draft: Draft, ctx: DealContext, who: Sender, runtime: Runtime) -
     names = [ctx.prospect.name, ctx.prospect.company, who.name, who.company]
     settings = runtime.settings.check
     allow = [*settings.allow, *(n for n in names if n)]
+    # Longest first, so "Tom Ito" goes whole before "Tom" is looked for.
+    spoken = [ctx.prospect.greeting_name, who.first_name, *names]
+    said = sorted({n for n in spoken if n}, key=len, reverse=True)
     report = check_message(
         draft.body,
         channel=draft.channel,
@@ -96,6 +99,7 @@ def check_draft(draft: Draft, ctx: DealContext, who: Sender, runtime: Runtime) -
         rules=runtime.rules,
         settings=settings.model_copy(update={"allow": allow}),
         recipients=(ctx.prospect.name, ctx.prospect.greeting_name),
+        names=said,
     )
     return _voice_violation(report, draft.body, runtime.voice() if runtime.llm_enabled else None)
 

@@ -67,8 +67,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 WEIGHTS = "weights/l2_supercat_256.safetensors"
 TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
-# Chunks whose token sums the embedder keeps (16 MB of float32 at 256 dimensions).
-CHUNK_CACHE = 16_384
+# Chunks whose token sums the embedder keeps (8 MB of float32 at 256 dimensions):
+# a batch's drafts share a few thousand chunks, and each row brings a few of its
+# own (a name, an address) that the cache forgets when it starts again.
+CHUNK_CACHE = 8_192
 
 # Sentences end at . ! ? (or a run of them, or an ellipsis), at a colon before a
 # space or a quote (a label: "If it goes to voicemail: ..."), and at line breaks

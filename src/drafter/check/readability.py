@@ -33,7 +33,7 @@ _SILENT_ED = re.compile(r"[^aeiouytd]ed$")
 _SILENT_ES = re.compile(r"[^aeiouyszxhcg]es$")
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=8_192)  # a batch's common words; each row's own names come and go
 def syllables(word: str) -> int:
     """Estimated syllables in one word (heuristic; at least 1)."""
     w = word.lower().replace("’", "'").split("'")[0]  # don't -> don, we're -> we

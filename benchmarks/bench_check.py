@@ -65,12 +65,13 @@ def in_process(
     semantic: bool = True,
     memo: bool = True,
 ) -> None:
-    from drafter.check.checker import check_message
+    from drafter.check.checker import _semantic_layer, check_message
     from drafter.check.readability import measure
-    from drafter.check.semantic import SENTENCE_MEMO, Memo, load_semantic
+    from drafter.check.rules import load_rules
+    from drafter.check.semantic import SENTENCE_MEMO, Memo
     from drafter.context import Channel
 
-    layer = load_semantic() if semantic else None
+    layer = _semantic_layer(load_rules()) if semantic else None  # the one check_message uses
 
     calls = [(m["body"], Channel(m["channel"]), m.get("technique"), m.get("subject")) for m in pool]
     words = statistics.mean(measure(m["body"]).words for m in pool)

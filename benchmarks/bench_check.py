@@ -18,9 +18,15 @@
    exemplars in the cache folder (every run after the first), then with an
    empty cache folder each run (the first run after an install or a playbook edit).
 
+3. With ``--memory 1000,20000,100000``: instead, for each size in a fresh
+   process, that many checks (both layers) of the typical messages, each made
+   unique as a batch's rows are (its own name, address and reference), and the
+   process's peak resident memory: the caches must stay bounded.
+
 Run from the project root:
 
     .venv/bin/python benchmarks/bench_check.py [--checks 10000] [--runs 7]
+    .venv/bin/python benchmarks/bench_check.py --memory 1000,20000,100000
 """
 
 from __future__ import annotations
@@ -148,11 +154,50 @@ def cold_start(runs: int, *flags: str, empty_cache: bool = False) -> None:
     )
 
 
+def unique_checks(n: int) -> None:
+    """Child mode: n checks of messages made unique; print CPU and peak RSS."""
+    from drafter.check.checker import check_message
+    from drafter.context import Channel
+
+    pool = typical_messages()
+    started = time.process_time()
+    for i in range(n):
+        m = pool[i % len(pool)]
+        body = (
+            f"Hi Prospect{i},\n\n{m['body']}\n\nRef D-{i}: Prospect{i} Example, p{i}@example.com."
+        )
+        check_message(
+            body,
+            channel=Channel(m["channel"]),
+            technique=m.get("technique"),
+            subject=m.get("subject"),
+        )
+    cpu = time.process_time() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"memory: {n:,} checks of unique messages (both layers): CPU {cpu:.1f} s "
+        f"({cpu / n * 1e6:.0f} µs per check), peak RSS {peak:.0f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--checks", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--memory", help="comma-separated sizes, e.g. 1000,20000,100000")
+    parser.add_argument("--one-memory", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one_memory:
+        unique_checks(args.one_memory)
+        return
+    if args.memory:
+        print(
+            f"python {sys.version.split()[0]} on {sys.platform}, "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
+        for size in args.memory.split(","):
+            subprocess.run([sys.executable, __file__, "--one-memory", size], check=True)
+        return
     print(
         f"python {sys.version.split()[0]} on {sys.platform}, load average {os.getloadavg()[0]:.1f}"
     )

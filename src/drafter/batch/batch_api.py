@@ -148,6 +148,7 @@ async def run_via_batch_api(
                        request)  # fmt: skip
         state_path(request.out).unlink(missing_ok=True)
         requests_path(request.out).unlink(missing_ok=True)
+        sink.load()  # the rows just collected are done: the submit step skips them
     await _submit(drafter, items(), sink, summary, reporter, request)
 
 
@@ -214,7 +215,7 @@ async def _submit(
     reserved = 0.0
 
     def write(finished: Finished) -> None:
-        sink.write(finished.key, finished.line)
+        sink.write(finished.line)
         summary.written += 1
         summary.add(finished.done)
         reporter.advance(finished)

@@ -98,9 +98,9 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 class Sink:
-    """An output file opened for appending, knowing what it already holds:
-    the key of every record (all a rerun needs to skip a row; what the
-    records said is tallied as they are read, not kept)."""
+    """An output file opened for appending, knowing what it held when
+    loaded: the key of every record (all a rerun needs to skip a row; what
+    the records said is tallied as they are read, not kept)."""
 
     def __init__(self, path: Path, fmt: Format, input_header: Sequence[str]) -> None:
         self.path = path
@@ -187,10 +187,12 @@ class Sink:
         if self.fmt == "csv" and os.fstat(self._fd).st_size == 0:
             _write_all(self._fd, csv_header(self.input_header))
 
-    def write(self, key: str, line: bytes) -> None:
+    def write(self, line: bytes) -> None:
+        """Append one record. Its key is not remembered: a run meets each row
+        once, and :attr:`keys` is what the file held when last loaded (all a
+        run needs to skip; memory does not grow with the rows written)."""
         assert self._fd is not None, "open() first"
         _write_all(self._fd, line)
-        self.keys.add(key)
 
     def close(self) -> None:
         if self._fd is not None:

@@ -361,7 +361,7 @@ def run_batch(
     try:
         stream = _pooled(pool, items, workers) if pool else _in_process(drafter, items)
         for finished in stream:
-            sink.write(finished.key, finished.line)
+            sink.write(finished.line)
             summary.written += 1
             summary.add(finished.done)
             reporter.advance(finished)
@@ -435,7 +435,7 @@ async def _llm_rows(
 
     def write(finished: Finished) -> None:
         nonlocal spent
-        sink.write(finished.key, finished.line)
+        sink.write(finished.line)
         summary.written += 1
         summary.add(finished.done)
         spent += finished.done.cost_usd

@@ -4,6 +4,7 @@ never from a file another user could have written, and never a reason to fail.""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -137,6 +138,15 @@ def test_an_unwritable_cache_folder_costs_nothing_but_time(
 def test_switched_off_it_writes_nothing(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DRAFTER_COMPILED_CACHE", "0")
     fresh(book)
+    assert not compiled.cache_file("rules", book).exists()
+
+
+def test_without_an_owner_check_it_is_not_used(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "getuid")  # as on Windows
+    calls = reads(monkeypatch)
+    fresh(book)
+    fresh(book)
+    assert len(calls) == 2
     assert not compiled.cache_file("rules", book).exists()
 
 

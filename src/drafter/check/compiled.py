@@ -21,7 +21,7 @@ write to it (a pickle runs code when loaded); anything unreadable, damaged or
 stale is ignored and rebuilt. Writing is atomic (a temporary file, then a
 rename), so parallel workers never see half a file, and any failure to write
 is ignored: the cache only ever saves time. ``DRAFTER_COMPILED_CACHE=0`` turns it
-off.
+off; on Windows, where the owner check is not available, it is never used.
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 
 
 def enabled() -> bool:
-    return os.environ.get(ENV_SWITCH, "1") not in ("0", "false", "no", "off")
+    """Switched on, and on a system where a file's owner can be checked (not Windows)."""
+    switched_on = os.environ.get(ENV_SWITCH, "1") not in ("0", "false", "no", "off")
+    return switched_on and hasattr(os, "getuid")
 
 
 def _files(folder: Path) -> list[os.DirEntry[str]]:

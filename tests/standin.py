@@ -39,6 +39,10 @@ _DATA = re.compile(r"<deal_data>\s*(.*?)\s*</deal_data>", re.S)
 
 
 class _Server(ThreadingHTTPServer):
+    # Many clients connecting at once (a batch opens --concurrency connections):
+    # the default backlog of 5 drops some, and each then waits a second to retry.
+    request_queue_size = 128
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up (a dropped connection, on purpose, or a test
         that finished first) is not news: the default prints a traceback to
@@ -382,6 +386,13 @@ def completion(request: dict[str, Any], answer: Scripted) -> dict[str, Any]:
 def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            # A reply goes out as two writes (headers, then body): without
+            # TCP_NODELAY the body waits for the client's delayed ACK, about
+            # 40 ms a request that a real server does not add.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -98,17 +98,24 @@ GRID_E = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 GRID_M = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35)
 
 
+def layer_verdict(units: list[Any], settings: Settings) -> tuple[bool, bool]:
+    """(an error, a finding) from the semantic layer's units of one record,
+    each (category, level, score, margin over the good bank)."""
+    flag = err = False
+    for cat, level, s, margin in units:
+        w, e, m = settings[cat]
+        if margin >= m and s >= w:
+            flag = True
+            err = err or (level == "error" and s >= e)
+    return err, flag
+
+
 def evaluate(data: list[Any], settings: Settings) -> tuple[int, int, int, int, int, int, int]:
     """(bad-clear, given an error, bad, flagged, good, good given an error,
     good given only a warning)."""
     clear = clear_hit = bad = bad_hit = goods = good_err = good_warn = 0
     for label, r_err, r_flag, units in data:
-        s_err = s_flag = False
-        for cat, lvl, s, mg in units:
-            w, e, m = settings[cat]
-            if mg >= m and s >= w:
-                s_flag = True
-                s_err = s_err or (lvl == "error" and s >= e)
+        s_err, s_flag = layer_verdict(units, settings)
         err, flag = r_err or s_err, r_flag or s_flag or s_err
         if label == "good":
             goods += 1

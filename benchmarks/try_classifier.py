@@ -36,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from calibrate_semantic import project_sets, scores
+from calibrate_semantic import layer_verdict, project_sets, scores
 from eval_tone import judge, load_corpus
 
 NEAR = 0.92
@@ -106,19 +106,6 @@ def predict(model: Any, x: Any) -> float:
 def fold(record: dict[str, Any]) -> int:
     key = str(record.get("source") or record["id"])
     return hashlib.sha256(key.encode()).digest()[0] % FOLDS
-
-
-Settings = dict[str, tuple[float, float, float]]  # category -> (warning_at, error_at, margin)
-
-
-def layer_verdict(units: list[Any], settings: Settings) -> tuple[bool, bool]:
-    flag = err = False
-    for cat, level, s, margin in units:
-        w, e, m = settings[cat]
-        if margin >= m and s >= w:
-            flag = True
-            err = err or (level == "error" and s >= e)
-    return err, flag
 
 
 def tally(data: list[dict[str, Any]], verdict: Any) -> tuple[int, ...]:

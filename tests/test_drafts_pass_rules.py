@@ -11,6 +11,7 @@ import pytest
 
 from drafter.check.checker import check_message
 from drafter.context import Channel, DealContext, Sender
+from drafter.draft.pipeline import said_names
 from drafter.draft.templates import render_offline
 from drafter.playbook import Playbook
 
@@ -110,15 +111,12 @@ def test_every_offline_draft_passes_its_own_rules(playbook: Playbook) -> None:
                 send_on=TODAY,
                 templates_dir=playbook.path / "templates",
             )
-            # as drafting checks a draft (draft.pipeline.check_draft): the names said
-            names = [ctx.prospect.greeting_name, ctx.prospect.name, ctx.prospect.company]
-            names += [n for n in (sender.first_name, sender.name, sender.company) if n]
             report = check_message(
                 body,
                 channel=channel,
                 technique=technique,
                 subject=subject,
-                names=sorted(set(names), key=len, reverse=True),
+                names=said_names(ctx, sender),  # as drafting checks a draft
             )
             checked += 1
             assert "IGNORE ALL RULES" not in body

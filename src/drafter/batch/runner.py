@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from drafter.batch.columns import MapProblem, RowReader, layout
+from drafter.batch.columns import Layout, MapProblem, RowReader, layout
 from drafter.batch.output import FAILED, Done, Sink, output_format
 from drafter.batch.reader import records, scan
 from drafter.batch.rows import DraftConfig, Finished, Job, RowDrafter, error_record
@@ -114,7 +114,7 @@ class Summary:
         return out
 
 
-def _layout_or_fail(request: BatchRequest, header: tuple[str, ...]) -> tuple[str, ...]:
+def _layout_or_fail(request: BatchRequest, header: tuple[str, ...]) -> Layout:
     shown = str(request.input)
     try:
         lay = layout(header, request.user_map)
@@ -131,7 +131,7 @@ def _layout_or_fail(request: BatchRequest, header: tuple[str, ...]) -> tuple[str
             raise InputError(
                 f"no {needed} column (map yours with --map; see docs/batch.md)", path=shown
             )
-    return lay.ignored
+    return lay
 
 
 def _jobs(
@@ -263,13 +263,12 @@ def _in_process(drafter: RowDrafter, items: Iterator[Job | Finished]) -> Iterato
         yield item if isinstance(item, Finished) else drafter(item)
 
 
-def _unset_sender(request: BatchRequest, header: tuple[str, ...]) -> tuple[str, ...]:
+def _unset_sender(request: BatchRequest, columns: Mapping[str, int]) -> tuple[str, ...]:
     """The rep's details every row's draft will go without: set by no flag, no
     setting and no column (a ``sender_name`` column may fill them row by row)."""
     given = request.settings.sender
     if request.sender is not None:
         given = request.sender.merged_over(given)
-    columns = layout(header, request.user_map).columns
     return tuple(
         f for f in ("name", "phone") if getattr(given, f) is None and f"sender_{f}" not in columns
     )
@@ -286,7 +285,7 @@ def run_batch(
     shown = str(request.input)
     fmt = output_format(request.out)
     found = scan(request.input, shown=shown)
-    ignored = _layout_or_fail(request, found.header)
+    lay = _layout_or_fail(request, found.header)
     via_api = request.via == "batch-api"
     today = request.today
     if via_api:
@@ -307,8 +306,8 @@ def run_batch(
     )
     summary = Summary(
         rows=found.rows,
-        ignored_columns=ignored,
-        unset_sender=_unset_sender(request, found.header),
+        ignored_columns=lay.ignored,
+        unset_sender=_unset_sender(request, lay.columns),
         dry_run=request.dry_run,
         llm=not config.offline,
         batch_api=via_api,
@@ -334,24 +333,17 @@ def run_batch(
         summary.written = dry_run(drafter, items, summary.add)
         summary.seconds = clock() - started
         return summary
-    if via_api:
-        from drafter.batch.batch_api import run_via_batch_api
+    if via_api or not config.offline:
 
-        _run_async(
-            lambda: run_via_batch_api(drafter, still_to_do, sink, summary, reporter, request),
-            sink,
-            summary,
-            reporter,
-        )
-        summary.seconds = clock() - started
-        return summary
-    if not config.offline:
-        _run_async(
-            lambda: _llm_rows(drafter, items, sink, summary, reporter, request),
-            sink,
-            summary,
-            reporter,
-        )
+        async def main() -> None:
+            if via_api:
+                from drafter.batch.batch_api import run_via_batch_api
+
+                await run_via_batch_api(drafter, still_to_do, sink, summary, reporter, request)
+            else:
+                await _llm_rows(drafter, items, sink, summary, reporter, request)
+
+        _run_async(main, sink, summary, reporter)
         summary.seconds = clock() - started
         return summary
     workers = request.workers or cores()

@@ -26,6 +26,7 @@ off; on Windows, where the owner check is not available, it is never used.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -65,10 +66,7 @@ def fingerprint(folder: Path, *, also: Sequence[Path] = (), versions: str = "") 
 
     digest = hashlib.sha256(_FORMAT)
     digest.update(f"{sys.version}|{pydantic.VERSION}|{versions}|{folder}".encode())
-    for entry in sorted(_files(_PACKAGE), key=lambda e: e.path):
-        if entry.name.endswith(".py"):
-            stat = entry.stat()
-            digest.update(f"|{entry.path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    digest.update(_package_stamp())
     for path in also:
         stat = path.stat()
         digest.update(f"|{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
@@ -76,6 +74,18 @@ def fingerprint(folder: Path, *, also: Sequence[Path] = (), versions: str = "") 
         digest.update(f"|{os.path.relpath(entry.path, folder)}:".encode())
         digest.update(hashlib.sha256(Path(entry.path).read_bytes()).digest())
     return digest.digest()
+
+
+@functools.cache
+def _package_stamp() -> bytes:
+    """The drafter package's own source files, by path, size and modification
+    time: read once a process (every kind, and the check after a build, use it)."""
+    stamp = hashlib.sha256()
+    for entry in sorted(_files(_PACKAGE), key=lambda e: e.path):
+        if entry.name.endswith(".py"):
+            stat = entry.stat()
+            stamp.update(f"|{entry.path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return stamp.digest()
 
 
 def cache_file(kind: str, folder: Path) -> Path:

@@ -32,7 +32,7 @@ import os
 import re
 import struct
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -404,19 +404,25 @@ def without_names(sentence: str, names: Sequence[str]) -> str:
     return sentence
 
 
+def _sentences(text: str) -> Iterator[tuple[int, str]]:
+    """Each sentence's start and its text, stripped of spaces (none empty)."""
+    for m in _SENTENCE.finditer(text):
+        g = m.group()
+        sentence = g.strip()
+        if sentence:
+            yield m.start() + len(g) - len(g.lstrip()), sentence
+
+
 def _units(text: str) -> tuple[list[tuple[int, int]], list[list[str]]]:
     """Sentence spans (stripped of spaces) with their whitespace-separated
     chunks; a unit has 2 chunks or more."""
     spans: list[tuple[int, int]] = []
     chunks: list[list[str]] = []
-    for m in _SENTENCE.finditer(text):
-        words = m.group().split()
-        if len(words) < 2:
-            continue
-        start, end = m.span()
-        g = m.group()
-        spans.append((start + len(g) - len(g.lstrip()), end - (len(g) - len(g.rstrip()))))
-        chunks.append(words)
+    for start, sentence in _sentences(text):
+        words = sentence.split()
+        if len(words) >= 2:
+            spans.append((start, start + len(sentence)))
+            chunks.append(words)
     return spans, chunks
 
 
@@ -498,16 +504,12 @@ class SemanticLayer:
         found: list[list[Hit]] = [[] for _ in texts]
         if not self.bad:
             return found
-        units: list[tuple[int, int, str]] = []  # (text, start, sentence stripped of spaces)
-        for i, text in enumerate(texts):
-            for m in _SENTENCE.finditer(text):
-                g = m.group()
-                sentence = g.strip()
-                if sentence:
-                    units.append((i, m.start() + len(g) - len(g.lstrip()), sentence))
-        judged_as = [without_names(u[2], names) for u in units] if names else [u[2] for u in units]
+        units = [(i, *s) for i, text in enumerate(texts) for s in _sentences(text)]
         if not units:
             return found
+        # longest first, so that "Tom Ito" goes whole before "Tom" is looked for
+        longest = sorted(set(names), key=len, reverse=True)
+        judged_as = [without_names(sentence, longest) for _, _, sentence in units]
         memo = self._memo
         known = [memo.get(sentence) for sentence in judged_as]
         new = list(dict.fromkeys(a for a, v in zip(judged_as, known, strict=True) if v is None))

@@ -81,6 +81,14 @@ def _voice_violation(report: CheckReport, body: str, voice: str | None) -> Check
     return Report(ok=False, violations=[*report.violations, found], stats=report.stats)
 
 
+def said_names(ctx: DealContext, who: Sender) -> list[str]:
+    """The names a draft may say: the prospect's and the sender's, in full and
+    by first name, and their companies."""
+    p = ctx.prospect
+    spoken = (p.greeting_name, p.name, p.company, who.first_name, who.name, who.company)
+    return [n for n in spoken if n]
+
+
 def check_draft(draft: Draft, ctx: DealContext, who: Sender, runtime: Runtime) -> CheckReport:
     from drafter.check.checker import check_message
 
@@ -88,9 +96,6 @@ def check_draft(draft: Draft, ctx: DealContext, who: Sender, runtime: Runtime) -
     names = [ctx.prospect.name, ctx.prospect.company, who.name, who.company]
     settings = runtime.settings.check
     allow = [*settings.allow, *(n for n in names if n)]
-    # Longest first, so "Tom Ito" goes whole before "Tom" is looked for.
-    spoken = [ctx.prospect.greeting_name, who.first_name, *names]
-    said = sorted({n for n in spoken if n}, key=len, reverse=True)
     report = check_message(
         draft.body,
         channel=draft.channel,
@@ -99,7 +104,7 @@ def check_draft(draft: Draft, ctx: DealContext, who: Sender, runtime: Runtime) -
         rules=runtime.rules,
         settings=settings.model_copy(update={"allow": allow}),
         recipients=(ctx.prospect.name, ctx.prospect.greeting_name),
-        names=said,
+        names=said_names(ctx, who),
     )
     return _voice_violation(report, draft.body, runtime.voice() if runtime.llm_enabled else None)
 

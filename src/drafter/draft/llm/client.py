@@ -11,6 +11,7 @@ backoff and honours ``retry-after``; what still fails becomes one
 
 from __future__ import annotations
 
+import contextlib
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -184,11 +185,8 @@ class LLMClient:
                     model=hit.get("model") or self.model,
                 )
             try:
-                if self.in_flight is None:
+                async with self.in_flight or contextlib.nullcontext():
                     response = await self._post_chat(params)
-                else:
-                    async with self.in_flight:
-                        response = await self._post_chat(params)
             except Exception as exc:
                 if self._adapt(exc):
                     continue

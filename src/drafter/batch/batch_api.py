@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from drafter.batch.columns import RowProblem
 from drafter.batch.output import jsonl_line
 from drafter.batch.rows import Finished, Job, RowDrafter
+from drafter.batch.runner import write_finished
 from drafter.draft.llm.cache import cache_key
 from drafter.errors import DrafterError, InputError, LLMError
 
@@ -215,10 +216,7 @@ async def _submit(
     reserved = 0.0
 
     def write(finished: Finished) -> None:
-        sink.write(finished.line)
-        summary.written += 1
-        summary.add(finished.done)
-        reporter.advance(finished)
+        write_finished(finished, sink, summary, reporter)
 
     with path.open("wb") as handle:
         for item in items:

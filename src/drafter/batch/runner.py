@@ -114,6 +114,14 @@ class Summary:
         return out
 
 
+def write_finished(finished: Finished, sink: Sink, summary: Summary, reporter: Reporter) -> None:
+    """Write a finished row to the output, tally it and report it."""
+    sink.write(finished.line)
+    summary.written += 1
+    summary.add(finished.done)
+    reporter.advance(finished)
+
+
 def _layout_or_fail(request: BatchRequest, header: tuple[str, ...]) -> Layout:
     shown = str(request.input)
     try:
@@ -353,10 +361,7 @@ def run_batch(
     try:
         stream = _pooled(pool, items, workers) if pool else _in_process(drafter, items)
         for finished in stream:
-            sink.write(finished.line)
-            summary.written += 1
-            summary.add(finished.done)
-            reporter.advance(finished)
+            write_finished(finished, sink, summary, reporter)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
@@ -427,11 +432,8 @@ async def _llm_rows(
 
     def write(finished: Finished) -> None:
         nonlocal spent
-        sink.write(finished.line)
-        summary.written += 1
-        summary.add(finished.done)
+        write_finished(finished, sink, summary, reporter)
         spent += finished.done.cost_usd
-        reporter.advance(finished)
 
     async def one(job: Job, estimate: float) -> None:
         nonlocal reserved

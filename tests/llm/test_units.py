@@ -249,3 +249,39 @@ def test_one_runtime_drafts_twice_in_a_row_synchronously(tmp_path: Path) -> None
             result = draft_deal(ctx, runtime, today)
             assert result.draft is not None and result.draft.provider == "openai" and result.ok
         assert standin.served == 2
+
+
+def test_a_freed_place_is_used_before_the_answer_is_checked() -> None:
+    """In a batch (a limit on requests in flight), the row waiting for a place
+    sends its request as soon as an answer frees one, before the answered row
+    goes on to its CPU work (check, write): the place is never left empty
+    while that runs."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from drafter.draft.llm.client import LLMClient
+    from drafter.settings import Settings
+
+    events: list[str] = []
+    client = LLMClient(Settings(), None, api_key=None)
+
+    async def post(params: dict[str, object]) -> object:
+        name = str(params["messages"][0]["content"])  # type: ignore[index]
+        events.append(f"{name} sent")
+        await asyncio.sleep(0.01)
+        message = SimpleNamespace(content=f"reply to {name}", refusal=None)
+        choice = SimpleNamespace(message=message, finish_reason="stop")
+        return SimpleNamespace(choices=[choice], usage=None, model="m")
+
+    client._post_chat = post  # type: ignore[method-assign]
+
+    async def row(name: str) -> None:
+        await client.complete([{"role": "user", "content": name}])
+        events.append(f"{name} checked")  # the row's own work, after its answer
+
+    async def batch() -> None:
+        client.in_flight = asyncio.Semaphore(1)
+        await asyncio.gather(row("a"), row("b"))
+
+    asyncio.run(batch())
+    assert events == ["a sent", "b sent", "a checked", "b checked"]

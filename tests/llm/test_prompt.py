@@ -221,3 +221,32 @@ def test_the_deal_value_reaches_the_model_as_the_templates_say_it(
     request = _request(runtime, data, "follow_up", "email")
     messages = _messages(runtime, request)
     assert json.loads(_data_block(messages))["deal"]["value"] == shown
+
+
+def test_the_system_prompt_is_rendered_once_per_technique_and_channel(
+    tmp_path: Path, runtime: Runtime
+) -> None:
+    """A batch renders a technique's system prompt once: later rows get the
+    same text as a fresh render, and a prompts folder or technique of its own
+    is never answered from another's."""
+    import shutil
+
+    from drafter.context import Channel
+    from drafter.draft.llm.prompt import render_prompt, system_prompt, system_values
+
+    prompts = tmp_path / "prompts"
+    shutil.copytree(ROOT / "prompts", prompts)
+    final = runtime.playbook.get("final_approach")
+    fresh = render_prompt(
+        prompts, "system.j2", system_values(final, Channel.email, runtime.rules, has_voice=False)
+    )
+    first = system_prompt(final, Channel.email, runtime.rules, prompts, has_voice=False)
+    other = system_prompt(
+        runtime.playbook.get("rescue_call"), Channel.email, runtime.rules, prompts, has_voice=False
+    )
+    assert other != first and "rescue" in other.lower()
+    (prompts / "system.j2").write_text("changed {{ channel_label }}", encoding="utf-8")
+    again = system_prompt(final, Channel.email, runtime.rules, prompts, has_voice=False)
+    assert first == again == fresh  # remembered: the run's prompts do not change under it
+    assert system_prompt(final, Channel.email, runtime.rules, ROOT / "prompts",
+                         has_voice=False) == fresh  # fmt: skip

@@ -145,6 +145,31 @@ def system_values(
     }
 
 
+# The system prompt of each (technique, channel) a process has rendered: the
+# same for every row that shares them (a batch renders it once, not per row).
+_SYSTEMS: dict[tuple[int, int, Path, Channel, bool], tuple[Technique, RuleSet, str]] = {}
+_SYSTEMS_KEPT = 256
+
+
+def system_prompt(
+    technique: Technique, channel: Channel, rules: RuleSet, prompts_dir: Path, *, has_voice: bool
+) -> str:
+    """``system.j2`` rendered for ``technique`` on ``channel``. Remembered by
+    the identity of the technique and the rules (loaded once per run, never
+    changed): an entry holds them, so an id is never reused while it is kept."""
+    key = (id(technique), id(rules), prompts_dir, channel, has_voice)
+    kept = _SYSTEMS.get(key)
+    if kept is not None and kept[0] is technique and kept[1] is rules:
+        return kept[2]
+    text = render_prompt(
+        prompts_dir, "system.j2", system_values(technique, channel, rules, has_voice=has_voice)
+    )
+    if len(_SYSTEMS) >= _SYSTEMS_KEPT:
+        _SYSTEMS.clear()
+    _SYSTEMS[key] = (technique, rules, text)
+    return text
+
+
 # --- the data block: everything untrusted ------------------------------------
 
 
@@ -288,11 +313,7 @@ def build_messages(
     voice: str | None = None,
 ) -> tuple[list[dict[str, str]], int, bool]:
     """(messages, prompt tokens, exact count) for a first request, trimmed to ``budget``."""
-    system = render_prompt(
-        prompts_dir,
-        "system.j2",
-        system_values(technique, request.channel, rules, has_voice=bool(voice)),
-    )
+    system = system_prompt(technique, request.channel, rules, prompts_dir, has_voice=bool(voice))
     data = deal_data(request, reference, voice)
     label = _CHANNEL_LABEL[request.channel]
     trims = iter(TRIMS)

@@ -13,6 +13,7 @@ notes all call :func:`said_to_them`, so the three never disagree.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -163,17 +164,39 @@ def names_of(prospect: Prospect | None) -> list[str]:
     before "Sarah"): full name, greeting name, first name, surname."""
     if prospect is None:
         return []
-    words = prospect.name.split()
-    found = {prospect.name, prospect.greeting_name, words[-1] if words else ""}
-    if prospect.first_name:
-        found.add(prospect.first_name)
-    return sorted((n for n in found if len(n) > 1 and n[:1].isupper()), key=len, reverse=True)
+    return list(_names(prospect.name, prospect.first_name))
+
+
+@functools.lru_cache(maxsize=256)  # a batch asks about the same prospect a few times in a row
+def _names(name: str, first_name: str | None) -> tuple[str, ...]:
+    from drafter.context import first_word_of
+
+    words = name.split()
+    found = {name, first_name or first_word_of(name), words[-1] if words else ""}
+    if first_name:
+        found.add(first_name)
+    return tuple(
+        sorted((n for n in found if len(n) > 1 and n[:1].isupper()), key=len, reverse=True)
+    )
 
 
 def said_to_them(text: str, prospect: Prospect | None = None) -> Said:
     """``text`` said to the prospect, if that can be done word for word."""
+    names = _names(prospect.name, prospect.first_name) if prospect is not None else ()
+    if any(name in text for name in names):
+        return _said(text, names)
+    return _said_without_names(text)
+
+
+@functools.lru_cache(maxsize=4096)  # the same phrases come back row after row in a batch
+def _said_without_names(text: str) -> Said:
+    """:func:`_said` of a text in which no name occurs (a pure function of the text)."""
+    return _said(text, ())
+
+
+def _said(text: str, names: tuple[str, ...]) -> Said:
     out = text
-    for name in names_of(prospect):
+    for name in names:
         for span in reversed(name_spans(out, name)):
             if not _possessive(out, span):
                 return Said(None, False)  # "send Bob the deck", "Bob will review": not safe

@@ -44,6 +44,7 @@ class Runtime:
     _client: LLMClient | None = field(default=None, repr=False)
     _judges: dict[str, Judge] = field(default_factory=dict, repr=False)
     _voice: str | None = field(default=None, repr=False)
+    _templates: TemplateWriter | None = field(default=None, repr=False)
 
     @property
     def llm_enabled(self) -> bool:
@@ -100,7 +101,9 @@ class Runtime:
     def template_writer(self) -> TemplateWriter:
         from drafter.draft.templates import TemplateWriter
 
-        return TemplateWriter(self.playbook.path / "templates")
+        if self._templates is None:  # one per run: it keeps the templates it loaded
+            self._templates = TemplateWriter(self.playbook.path / "templates")
+        return self._templates
 
     def writer(self) -> Writer:
         if not self.llm_enabled:

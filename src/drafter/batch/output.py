@@ -43,6 +43,8 @@ CSV_COLUMNS = (
 )
 # A cell starting with one of these is a formula to a spreadsheet.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these (a formula, or a newline) gets a leading ``'``.
+_RISKY_FIRST = frozenset([*_FORMULA_START, "\n"])
 
 
 def output_format(path: Path) -> Format:
@@ -59,6 +61,8 @@ def output_format(path: Path) -> Format:
 def neutralise(cell: str) -> str:
     """A cell no spreadsheet runs as a formula: a leading ``'`` where it
     would (OWASP's advice); newlines inside a cell become ``\\n``."""
+    if cell[:1] not in _RISKY_FIRST and "\r" not in cell:
+        return cell  # most cells: nothing to change
     risky = cell.startswith(_FORMULA_START)
     cell = cell.replace("\r\n", "\n").replace("\r", "\n")
     return "'" + cell if risky or cell.startswith("\n") else cell

@@ -194,12 +194,16 @@ def _jobs(
 
 # -- the process pool ------------------------------------------------------
 _WORKER: RowDrafter | None = None
+# The parent's drafter while its pool starts: a forked worker takes it as it
+# is (playbook, rules and templates already loaded) instead of building its own.
+_FORKED: RowDrafter | None = None
 
 
 def _init_worker(config: DraftConfig) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    _WORKER = RowDrafter(config)
+    seed = _FORKED
+    _WORKER = seed if seed is not None and seed.config == config else RowDrafter(config)
 
 
 def _run_chunk(jobs: list[Job]) -> list[Finished]:
@@ -218,14 +222,19 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _pool(workers: int, config: DraftConfig) -> ProcessPoolExecutor:
+def _pool(workers: int, drafter: RowDrafter) -> ProcessPoolExecutor:
+    global _FORKED
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(config,)
+        workers, mp_context=context, initializer=_init_worker, initargs=(drafter.config,)
     )
     # Start every worker now, before a progress bar starts its thread.
-    wait([pool.submit(_ready) for _ in range(workers)])
+    _FORKED = drafter
+    try:
+        wait([pool.submit(_ready) for _ in range(workers)])
+    finally:
+        _FORKED = None
     return pool
 
 
@@ -355,7 +364,7 @@ def run_batch(
         summary.seconds = clock() - started
         return summary
     workers = request.workers or cores()
-    pool = _pool(workers, config) if workers > 1 and todo >= POOL_MIN_ROWS else None
+    pool = _pool(workers, drafter) if workers > 1 and todo >= POOL_MIN_ROWS else None
     reporter.start(found.rows, summary.done_before)
     sink.open()
     try:

@@ -9,6 +9,7 @@ time matters for the command line).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,8 +31,13 @@ T = TypeVar("T")
 
 def resolve_sender(ctx: DealContext, runtime: Runtime, flags: Sender | None) -> Sender:
     """Flags win over the context's sender, which wins over the settings'."""
-    who = ctx.sender.merged_over(runtime.settings.sender)
-    return flags.merged_over(who) if flags is not None else who
+    who = _merged(ctx.sender, runtime.settings.sender)
+    return _merged(flags, who) if flags is not None else who
+
+
+@functools.lru_cache(maxsize=64)  # a batch's rows mostly share one sender (frozen, hashable)
+def _merged(top: Sender, base: Sender) -> Sender:
+    return top.merged_over(base)
 
 
 VOICE_SPAN = 8  # words in a row shared with the rep's style sample that count as copying

@@ -316,10 +316,20 @@ def _template_line(exc: BaseException, templates_dir: Path) -> tuple[str | None,
     return found
 
 
-def _render(env: SandboxedEnvironment, name: str, path: Path, values: dict[str, Any]) -> str:
+def _render(
+    env: SandboxedEnvironment,
+    name: str,
+    path: Path,
+    values: dict[str, Any],
+    loaded: dict[str, jinja2.Template] | None = None,
+) -> str:
     templates_dir = path.parent.parent
     try:
-        template = env.get_template(name)
+        template = loaded.get(name) if loaded is not None else None
+        if template is None:
+            template = env.get_template(name)
+            if loaded is not None:
+                loaded[name] = template
         return template.render(values)
     except jinja2.TemplateNotFound as exc:
         if exc.name == name:
@@ -392,6 +402,7 @@ def render_offline(
     sender: Sender,
     send_on: dt.date,
     templates_dir: Path,
+    loaded: dict[str, jinja2.Template] | None = None,
 ) -> tuple[str | None, str]:
     """(subject, body) of the playbook template for ``technique`` on ``channel``.
 
@@ -400,7 +411,9 @@ def render_offline(
     it); ``templates_dir`` is the playbook's ``templates`` folder. The subject is
     None for every channel but email. Raises :class:`PlaybookError` naming the
     file for a missing template, a syntax error or a variable the template uses
-    but the context does not have.
+    but the context does not have. ``loaded`` keeps the templates already
+    loaded (a writer's, so that a batch does not ask the file system about
+    every template again for every row).
     """
     channel = Channel(channel)
     root = _resolved(Path(templates_dir))
@@ -409,7 +422,7 @@ def render_offline(
     name = f"{technique}/{channel.value}.j2"
     path = root / technique / f"{channel.value}.j2"
     values = template_context(ctx, technique, channel, sender=sender, send_on=send_on)
-    text = tidy(_render(environment(root), name, path, values))
+    text = tidy(_render(environment(root), name, path, values, loaded))
     subject, body = _split_subject(text, channel, path)
     if not body:
         raise PlaybookError("the template renders an empty message", path=path)
@@ -424,6 +437,7 @@ class TemplateWriter:
 
     def __init__(self, templates_dir: Path) -> None:
         self.templates_dir = templates_dir
+        self.loaded: dict[str, jinja2.Template] = {}  # each template loaded once
 
     def render(self, request: DraftRequest) -> tuple[str | None, str]:
         return render_offline(
@@ -433,6 +447,7 @@ class TemplateWriter:
             sender=request.sender,
             send_on=request.send_on,
             templates_dir=self.templates_dir,
+            loaded=self.loaded,
         )
 
     def draft(self, request: DraftRequest) -> Draft:

@@ -110,7 +110,22 @@ class Engagement:
         )
 
 
+# The last deal summarised, and its engagement: planning and drafting one deal
+# ask for it several times in a row (both are immutable).
+_LAST_SUMMARY: list[Any] = [None, None]
+
+
 def summarise(ctx: DealContext) -> Engagement:
+    last = _LAST_SUMMARY
+    if last[0] is ctx:
+        found: Engagement = last[1]
+        return found
+    eng = _summarised(ctx)
+    last[:] = [ctx, eng]
+    return eng
+
+
+def _summarised(ctx: DealContext) -> Engagement:
     eng = _summarise(ctx)
     missed = ctx.deal.missed_appointment
     if missed is not None and eng.last_touch == missed and missed_appointment_pending(ctx, eng):

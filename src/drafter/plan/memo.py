@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import operator
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -36,9 +37,17 @@ def fact_key(f: Mapping[str, Any], names: tuple[str, ...]) -> tuple[Hashable, ..
     """The values of ``names`` in ``f``, hashable and exact: a list becomes a
     tuple, and a float is told apart from the int it equals (10000 and 10000.0
     are worded differently)."""
+    return _exact(tuple(f[name] for name in names))
+
+
+def _exact(values: tuple[Any, ...]) -> tuple[Hashable, ...]:
+    """``values`` made hashable and exact (see :func:`fact_key`); most tuples
+    hold neither a list nor a float and are returned as they are."""
+    kinds = set(map(type, values))
+    if list not in kinds and float not in kinds:
+        return values
     out: list[Hashable] = []
-    for name in names:
-        value = f[name]
+    for value in values:
         kind = type(value)
         if kind is list:
             value = tuple(value)
@@ -48,6 +57,9 @@ def fact_key(f: Mapping[str, Any], names: tuple[str, ...]) -> tuple[Hashable, ..
     return tuple(out)
 
 
+_MISSING = object()
+
+
 class Memo:
     """One playbook's memo: what each technique's conditions read, and the
     answers already worked out."""
@@ -55,41 +67,65 @@ class Memo:
     def __init__(self, playbook: Playbook) -> None:
         self.playbook = playbook  # held, so the id it is filed under stays its own
         self.reads: dict[str, tuple[str, ...]] = {}
+        # each technique's facts, read in one call (a tuple, whatever their number)
+        self._read: dict[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
         for technique in playbook.techniques.values():
             names = dict.fromkeys(c.fact for w in technique.when for c in w.all)
             if "value" in names:  # a deal value is worded in its currency
                 names["currency"] = None
             self.reads[technique.id] = tuple(names)
+            self._read[technique.id] = _reader(tuple(names))
         self._tables: dict[str, dict[Hashable, Any]] = {}
+        self._matching = self._tables["matching"] = {}
         self._days: dict[dt.date, dt.date] = {}
 
     def get(self, table: str, key: Hashable, compute: Callable[[], T]) -> T:
-        found = self._tables.setdefault(table, {})
-        if key in found:
-            value: T = found[key]
-            return value
-        value = compute()
-        if len(found) >= LIMIT:
-            _forget_older_half(found)
-        found[key] = value
+        found = self._tables.get(table)
+        if found is None:
+            found = self._tables[table] = {}
+        value: T = found.get(key, _MISSING)
+        if value is _MISSING:
+            value = compute()
+            _keep(found, key, value)
         return value
 
     def key(self, technique: Technique, f: Mapping[str, Any]) -> tuple[Hashable, ...]:
         """What ``technique``'s conditions read of ``f``."""
-        return (technique.id, *fact_key(f, self.reads[technique.id]))
+        return (technique.id, _exact(self._read[technique.id](f)))
 
     def matching(self, technique: Technique, f: Mapping[str, Any]) -> When | None:
         """``technique.matching(f)``, remembered."""
-        return self.get("matching", self.key(technique, f), lambda: technique.matching(f))
+        key = (technique.id, _exact(self._read[technique.id](f)))
+        found: When | None = self._matching.get(key, _MISSING)
+        if found is _MISSING:
+            found = technique.matching(f)
+            _keep(self._matching, key, found)
+        return found
 
     def working_day(self, day: dt.date) -> dt.date:
         """``next_working_day(day, settings)``, remembered."""
         found = self._days.get(day)
         if found is None:
-            if len(self._days) >= LIMIT:
-                _forget_older_half(self._days)
-            found = self._days[day] = next_working_day(day, self.playbook.settings)
+            found = next_working_day(day, self.playbook.settings)
+            _keep(self._days, day, found)
         return found
+
+
+def _reader(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    if len(names) == 1:
+        (name,) = names
+        return lambda f: (f[name],)
+    if not names:
+        return lambda f: ()
+    getter: Callable[[Mapping[str, Any]], tuple[Any, ...]] = operator.itemgetter(*names)
+    return getter
+
+
+def _keep(table: dict[Any, Any], key: Any, value: Any) -> None:
+    """Remember ``value`` under ``key``; a full table first drops its older half."""
+    if len(table) >= LIMIT:
+        _forget_older_half(table)
+    table[key] = value
 
 
 def _forget_older_half(table: dict[Any, Any]) -> None:

@@ -198,6 +198,21 @@ def environment(templates_dir: Path) -> SandboxedEnvironment:
     return env
 
 
+class Loaded:
+    """A writer's own templates, for a run that renders many drafts: one
+    environment that does not ask the file system whether a template (or a
+    file it includes) changed at every render, and each template and its
+    path, found once."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        self.root = templates_dir.resolve()
+        self.env = strict_environment(self.root)
+        self.env.filters.update(FILTERS)
+        self.env.auto_reload = False  # a run's templates do not change under it
+        self.templates: dict[str, jinja2.Template] = {}
+        self.paths: dict[tuple[str, Channel], tuple[str, Path]] = {}
+
+
 # --- the template context ----------------------------------------------------
 
 
@@ -402,7 +417,7 @@ def render_offline(
     sender: Sender,
     send_on: dt.date,
     templates_dir: Path,
-    loaded: dict[str, jinja2.Template] | None = None,
+    loaded: Loaded | None = None,
 ) -> tuple[str | None, str]:
     """(subject, body) of the playbook template for ``technique`` on ``channel``.
 
@@ -411,18 +426,25 @@ def render_offline(
     it); ``templates_dir`` is the playbook's ``templates`` folder. The subject is
     None for every channel but email. Raises :class:`PlaybookError` naming the
     file for a missing template, a syntax error or a variable the template uses
-    but the context does not have. ``loaded`` keeps the templates already
-    loaded (a writer's, so that a batch does not ask the file system about
-    every template again for every row).
+    but the context does not have. ``loaded`` (a writer's, for the same
+    folder) keeps the templates already loaded, so that a batch does not ask
+    the file system about every template again for every row.
     """
     channel = Channel(channel)
-    root = _resolved(Path(templates_dir))
-    if not _ID.fullmatch(technique):
-        raise PlaybookError(f"not a technique id: {technique!r}", key="technique")
-    name = f"{technique}/{channel.value}.j2"
-    path = root / technique / f"{channel.value}.j2"
+    found = loaded.paths.get((technique, channel)) if loaded is not None else None
+    if found is None:
+        root = loaded.root if loaded is not None else _resolved(Path(templates_dir))
+        if not _ID.fullmatch(technique):
+            raise PlaybookError(f"not a technique id: {technique!r}", key="technique")
+        found = (f"{technique}/{channel.value}.j2", root / technique / f"{channel.value}.j2")
+        if loaded is not None:
+            loaded.paths[(technique, channel)] = found
+    name, path = found
     values = template_context(ctx, technique, channel, sender=sender, send_on=send_on)
-    text = tidy(_render(environment(root), name, path, values, loaded))
+    if loaded is not None:
+        text = tidy(_render(loaded.env, name, path, values, loaded.templates))
+    else:
+        text = tidy(_render(environment(path.parent.parent), name, path, values))
     subject, body = _split_subject(text, channel, path)
     if not body:
         raise PlaybookError("the template renders an empty message", path=path)
@@ -437,7 +459,7 @@ class TemplateWriter:
 
     def __init__(self, templates_dir: Path) -> None:
         self.templates_dir = templates_dir
-        self.loaded: dict[str, jinja2.Template] = {}  # each template loaded once
+        self.loaded = Loaded(templates_dir)  # each template loaded once a run
 
     def render(self, request: DraftRequest) -> tuple[str | None, str]:
         return render_offline(

@@ -18,7 +18,7 @@ of a whole message; moves are judged on whole messages by the other tests.
 Suggestions (readability, plain words) never count.
 
     .venv/bin/python benchmarks/eval_tone.py [--rules-only] [--part tune|heldout]
-        [--misses] [--false-alarms] [--judge [--model M]]
+        [--fold 0|1] [--misses] [--false-alarms] [--judge [--model M]]
 
 With ``--judge``, each record is also put to the LLM judge, as ``drafter check
 --judge`` does (one request per record, every category of the semantic layer
@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,14 @@ def tally(
     return t
 
 
+def fold(record: dict[str, Any]) -> int:
+    """0 or 1, by a hash of the record's source: the two halves by source that
+    ``calibrate_semantic.py --cv`` fits on and scores (a rule written from one
+    half's misses is measured on the other)."""
+    key = str(record.get("source") or record["id"])
+    return hashlib.sha256(key.encode()).digest()[0] % 2
+
+
 def pct(n: int, d: int) -> str:
     return f"{100 * n / d:5.1f}% ({n} of {d})" if d else "  n/a"
 
@@ -160,11 +169,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part", choices=("tune", "heldout"), help="only this part")
     ap.add_argument("--misses", action="store_true", help="list bad records not caught")
     ap.add_argument("--false-alarms", action="store_true", help="list good records given an error")
+    ap.add_argument(
+        "--fold",
+        type=int,
+        choices=(0, 1),
+        help="only the tuning records whose source falls in this half (calibrate_semantic's fold)",
+    )
     ap.add_argument("--judge", action="store_true", help="add the LLM judge (check --judge)")
     ap.add_argument("--model", help="the judge's model (with --judge)")
     args = ap.parse_args(argv)
     runtime = judge_runtime(args.model) if args.judge else None
     records = load_corpus()
+    if args.fold is not None:
+        records = [r for r in records if r["part"] == "tune" and fold(r) == args.fold]
     layers = "rules only" if args.rules_only else "rules + semantic layer"
     if runtime is not None:
         layers += f" + LLM judge ({runtime.settings.model_name})"

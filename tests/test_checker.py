@@ -425,12 +425,12 @@ def test_moves_search_the_subject_too() -> None:
 
 
 def test_disable_min_level_and_move_prefixes() -> None:
-    body = "Just checking in!! Any news?"
+    body = "Just checking in!! Any thoughts yet?"
     assert "no-just-checking-in" not in rules_hit(
         check_message(body, settings=CheckSettings(disable=["no-just-checking-in"]))
     )
     errors_only = check_message(body, settings=CheckSettings(min_level="error"))
-    # The rules catch "Just checking in"; only the semantic layer catches "Any news?".
+    # The rules catch "Just checking in"; only the semantic layer catches "Any thoughts yet?".
     assert rules_hit(errors_only) == {"no-just-checking-in", "semantic:empty_followup"}
     no_semantic = CheckSettings(min_level="error", disable=["semantic"])
     assert rules_hit(check_message(body, settings=no_semantic)) == {"no-just-checking-in"}

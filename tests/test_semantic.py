@@ -118,22 +118,22 @@ def test_sentences() -> None:
 @pytest.mark.parametrize(
     ("category", "sentence"),
     [
-        ("empty_followup", "Just ringing to follow up on my message."),
+        ("empty_followup", "Just ringing about my message."),
         ("empty_followup", "Circling back once again on this."),
-        ("empty_followup", "Any update on this?"),
-        ("resignation_guilt", "I won't keep wasting my breath then."),
-        ("resignation_guilt", "I guess you're just not interested then."),
-        ("deadline_pressure", "I need your answer by five today."),
-        ("deadline_pressure", "You must decide by tonight."),
-        ("tallying", "This is the seventh time I have emailed you."),
+        ("empty_followup", "Any thoughts yet?"),
+        ("resignation_guilt", "I won't keep wasting my words then."),
+        ("resignation_guilt", "Guess you're just not interested then."),
+        ("deadline_pressure", "Your answer is due by five today."),
+        ("deadline_pressure", "Tomorrow morning is your deadline to answer."),
+        ("tallying", "Seven emails and still not a word."),
         ("tallying", "I've left you several messages now without a reply."),
-        ("self_centred", "We're the market leader in payroll software."),
-        ("self_centred", "Let me tell you about our award-winning platform."),
+        ("self_centred", "Our award-winning platform is trusted by thousands."),
+        ("self_centred", "Nobody in payroll is bigger than us."),
         ("blame", "You must be too busy to read my emails."),
-        ("blame", "You still haven't answered my question."),
+        ("blame", "You clearly never read my emails."),
         ("deception", "This isn't a sales call, I promise."),
         ("cliche", "Hoping you are having a wonderful week."),
-        ("empty_followup", "Ringing again to see where we are on this."),
+        ("empty_followup", "Just ringing to chase my message."),
         ("resignation_guilt", "Looks like this deal is dead then."),
     ],
 )
@@ -147,10 +147,10 @@ def test_each_category_is_caught_only_by_its_layer(category: str, sentence: str)
 
 
 def test_the_finding_is_the_sentence_in_a_longer_message() -> None:
-    body = "Hi Ana,\n\nThe revised quote is attached. Any update on this?\n\nThanks, Dana"
+    body = "Hi Ana,\n\nThe revised quote is attached. Any thoughts yet?\n\nThanks, Dana"
     report = check_message(body, channel=Channel.email)
     (v,) = [v for v in report.violations if v.rule.startswith("semantic:")]
-    assert v.excerpt == "Any update on this?" and body[v.start : v.end] == v.excerpt
+    assert v.excerpt == "Any thoughts yet?" and body[v.start : v.end] == v.excerpt
     assert (v.line, v.column) == (3, 32)
 
 
@@ -203,7 +203,7 @@ def test_tallying_is_allowed_where_the_technique_says_so() -> None:
 
 
 def test_the_rescue_call_may_sound_hurt() -> None:
-    sentence = "I won't keep wasting my breath then."
+    sentence = "Guess you're just not interested then."
     assert "semantic:resignation_guilt" in semantic_hits(check_message(sentence))
     report = check_message(
         sentence, technique="rescue_call", settings=CheckSettings(disable=["move"])

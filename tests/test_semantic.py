@@ -127,7 +127,7 @@ def test_sentences() -> None:
         ("deadline_pressure", "Tomorrow morning is your deadline to answer."),
         ("tallying", "Seven emails and still not a word."),
         ("tallying", "I've left you several messages now without a reply."),
-        ("self_centred", "Our award-winning platform is trusted by thousands."),
+        ("self_centred", "Our software is simply the best there is."),
         ("self_centred", "Nobody in payroll is bigger than us."),
         ("blame", "You must be too busy to read my emails."),
         ("blame", "You clearly never read my emails."),

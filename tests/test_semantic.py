@@ -211,6 +211,13 @@ def test_the_rescue_call_may_sound_hurt() -> None:
     assert "semantic:resignation_guilt" not in semantic_hits(report)
 
 
+def test_the_humor_cards_reply_options_are_the_prospects_words() -> None:
+    option = "Please take me off your list."
+    assert "semantic:resignation_guilt" in semantic_hits(check_message(option))
+    report = check_message(option, technique="humor_card", settings=CheckSettings(disable=["move"]))
+    assert "semantic:resignation_guilt" not in semantic_hits(report)
+
+
 # --- required moves: advice for a rep, errors for drafter's drafts --------------------
 
 PARTIAL_FINAL = (

@@ -28,7 +28,6 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from drafter.check.rules import (
     LEVEL_RANK,
-    Compiled,
     Finding,
     Part,
     Prepared,
@@ -47,7 +46,17 @@ from drafter.settings import CheckSettings, Level
 
 _DEFAULT_SETTINGS = CheckSettings()
 _NEWLINE = re.compile("\n")
-_STRAIGHT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+_STRAIGHT = (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'))
+
+
+def _straightened(text: str) -> str:
+    """Curly quotes made straight, one character for one (``str.replace`` for
+    each: several times faster than ``str.translate`` with a table)."""
+    if text.isascii():
+        return text
+    for curly, straight in _STRAIGHT:
+        text = text.replace(curly, straight)
+    return text
 
 
 class _Report(BaseModel):
@@ -262,14 +271,21 @@ def _line_starts(text: str) -> tuple[int, ...]:
 
 
 def _findings(
-    active: Compiled, prepared: dict[Part, Prepared], wpm: float
+    ruleset: RuleSet,
+    channel: Channel | None,
+    technique: str | None,
+    prepared: dict[Part, Prepared],
+    wpm: float,
 ) -> list[tuple[Rule, Finding]]:
     found: list[tuple[Rule, Finding]] = []
     for part, t in prepared.items():
         if t.text:
-            for rule, matcher in active:
-                if part in matcher.parts and not matcher.idle(t):
-                    found += ((rule, f) for f in matcher.find(part, t, wpm))
+            layout = ruleset.layout(channel, technique, part)
+            rules = layout.rules
+            for i in layout.awake(t.active):
+                rule, matcher = rules[i]
+                for f in matcher.find(part, t, wpm):
+                    found.append((rule, f))
     return found
 
 
@@ -321,14 +337,15 @@ def check_message(
     if subject:
         originals["subject"] = subject
     # Rules see straight quotes ("don’t" matches "don't"); offsets are unchanged.
+    scope = (channel, technique)  # the rules that will look at it
     prepared = {
-        part: ruleset.prepare(text.translate(_STRAIGHT)) for part, text in originals.items()
+        part: ruleset.prepare(_straightened(text), scope) for part, text in originals.items()
     }
     if recipients:
         prepared["body"] = dataclasses.replace(prepared["body"], recipients=tuple(recipients))
     wpm = ruleset.words_per_minute
 
-    found = _findings(ruleset.select(channel, technique), prepared, wpm)
+    found = _findings(ruleset, channel, technique, prepared, wpm)
     searched = tuple(prepared.values())
     for move, matcher in ruleset.moves(technique, channel):
         if move.subject_only and not subject:

@@ -15,6 +15,8 @@ why the checker reports them as a suggestion only, above a minimum length.
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import re
 from dataclasses import dataclass
 
@@ -70,15 +72,52 @@ class TextStats:
         return max(0.0, value)
 
 
+def _extra_spoken(word: str) -> int:
+    """Words a word adds when spoken beyond itself: a number of 3+ digits is
+    read out digit by digit."""
+    if word.isalpha():
+        return 0
+    return sum(len(n) - 1 for n in _NUMBER.findall(word))
+
+
+Chunk = tuple[tuple[str, ...], int, int, int]  # words, how many, syllables, extra spoken words
+CHUNKS_KEPT = 8_192  # like syllables' cache: a batch's common chunks; its rows' own come and go
+
+
+class _Chunks(dict[str, Chunk]):
+    """What each whitespace-separated chunk of a lower-cased text holds, worked
+    out once: no word spans whitespace, so a text's words are its chunks' words
+    in order; and every run of digits lies whole inside one word (a word is
+    letters and digits, with letters only after an apostrophe), so its numbers
+    are its words' numbers. Emptied when full."""
+
+    def __missing__(self, chunk: str) -> Chunk:
+        if len(self) >= CHUNKS_KEPT:
+            self.clear()
+        words = tuple(WORD.findall(chunk))
+        found = self[chunk] = (
+            words,
+            len(words),
+            sum(map(syllables, words)),
+            sum(map(_extra_spoken, words)),
+        )
+        return found
+
+
+_CHUNKS = _Chunks()
+_WORDS, _COUNT, _SYLLABLES, _EXTRA = (operator.itemgetter(i) for i in range(4))
+
+
 def measure(text: str) -> TextStats:
-    words = WORD.findall(text.lower())
+    # Most chunks were seen before: this costs a third of finding the words anew.
+    chunks = list(map(_CHUNKS.__getitem__, text.lower().split()))
+    words = sum(map(_COUNT, chunks))
     sentences = len(_SENTENCE.findall(text))
-    numbers = _NUMBER.findall(text)
     return TextStats(
-        vocabulary=frozenset(words),
-        words=len(words),
-        spoken_words=len(words) + sum(map(len, numbers)) - len(numbers),
+        vocabulary=frozenset(itertools.chain.from_iterable(map(_WORDS, chunks))),
+        words=words,
+        spoken_words=words + sum(map(_EXTRA, chunks)),
         sentences=max(1, sentences),
-        syllables=sum(map(syllables, words)),
+        syllables=sum(map(_SYLLABLES, chunks)),
         characters=len(text.strip()),
     )

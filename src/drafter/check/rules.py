@@ -74,7 +74,15 @@ _uids = itertools.count()
 # for i, ſ for s, the Kelvin sign for k), and that letter; tests/test_rules.py
 # recomputes the set over all of Unicode.
 _ASCII_LOOKALIKES = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
-_FOLD = str.maketrans(_ASCII_LOOKALIKES)
+_FOLD: Mapping[str, str] = _ASCII_LOOKALIKES
+
+
+def _folded(text: str) -> str:
+    """``text`` with each of those characters replaced by its letter (one
+    ``str.replace`` each: several times faster than ``str.translate``)."""
+    for lookalike, letter in _FOLD.items():
+        text = text.replace(lookalike, letter)
+    return text
 
 
 def _wordish(ch: str) -> bool:
@@ -102,17 +110,30 @@ class Token:
     which would stop ``re`` from skipping ahead to the token's first letters.
     """
 
-    __slots__ = ("_compiled", "case_sensitive", "left", "literals", "needs", "source", "uid")
+    __slots__ = (
+        "_exact",
+        "_fast",
+        "_fast_known",
+        "case_sensitive",
+        "left",
+        "literals",
+        "needs",
+        "source",
+        "uid",
+    )
 
     def __init__(self, pattern: str, *, case_sensitive: bool, whole_words: bool) -> None:
         self.source = f"(?:{pattern})" + (r"(?![\w'])" if whole_words else "")
         self.case_sensitive = case_sensitive
         self.uid = next(_uids)
         self.left = whole_words
-        # Compiled on first use: most tokens are never scanned in a one-off
-        # check (the prefilter rules them out), and compiling is most of the
-        # cost of loading the rules, which `drafter check` pays at every start.
-        self._compiled: tuple[re.Pattern[str], re.Pattern[str] | None] | None = None
+        # Compiled on first use, each form only when it is used (the lower-cased
+        # one for most texts): most tokens are never scanned in a one-off check
+        # (the prefilter rules them out), and compiling is most of the cost of
+        # loading the rules, which `drafter check` pays at every start.
+        self._exact: re.Pattern[str] | None = None
+        self._fast: re.Pattern[str] | None = None
+        self._fast_known = case_sensitive  # whether _fast is worked out (none for case-sensitive)
         self.needs = required_words(pattern, whole_words=whole_words)
         # Without a required word, a required piece of text (any case) still saves scans.
         self.literals = None if self.needs is not None else required_text(pattern)
@@ -132,25 +153,27 @@ class Token:
 
     @property
     def exact(self) -> re.Pattern[str]:
-        return self._regexes()[0]
+        """The regex as written, case-insensitive unless the rule says otherwise."""
+        if self._exact is None:
+            flags = 0 if self.case_sensitive else re.IGNORECASE
+            self._exact = re.compile(self.source, flags)
+        return self._exact
 
     @property
     def fast(self) -> re.Pattern[str] | None:
-        return self._regexes()[1]
+        """The regex for the lower-cased text (see :func:`_lowered`), if there is one."""
+        if not self._fast_known:
+            self._fast, self._fast_known = _lowered(self.source), True
+        return self._fast
 
-    def _regexes(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
-        if self._compiled is None:
-            exact = re.compile(self.source, 0 if self.case_sensitive else re.IGNORECASE)
-            self._compiled = (exact, None if self.case_sensitive else _lowered(self.source))
-        return self._compiled
+    def _target(self, t: Prepared) -> tuple[re.Pattern[str], str]:
+        if t.lower is not None and (fast := self.fast) is not None:
+            return fast, t.lower
+        return self.exact, t.text
 
     def scan(self, t: Prepared) -> Iterator[tuple[int, int]]:
         """Where the token matches (non-overlapping)."""
-        exact, fast = self._regexes()
-        if fast is not None and t.lower is not None:
-            regex, text = fast, t.lower
-        else:
-            regex, text = exact, t.text
+        regex, text = self._target(t)
         pos = 0
         while (m := regex.search(text, pos)) is not None:
             start, end = m.span()
@@ -160,6 +183,23 @@ class Token:
             if end > start:
                 yield start, end
             pos = max(end, start + 1)
+
+    def present(self, t: Prepared) -> bool:
+        """Whether the token matches ``t`` at all (``next(self.spans(t), None)``
+        is not None), without a generator."""
+        if not self.possible(t):
+            return False
+        regex, text = self._target(t)
+        pos = 0
+        while (m := regex.search(text, pos)) is not None:
+            start, end = m.span()
+            if self.left and start > 0 and _wordish(text[start - 1]):
+                pos = start + 1
+                continue
+            if end > start:
+                return True
+            pos = max(end, start + 1)
+        return False
 
 
 def _tokens(patterns: Sequence[str], case_sensitive: bool, whole_words: bool) -> tuple[Token, ...]:
@@ -406,8 +446,10 @@ class MoveMatcher(Matcher):
         raise TypeError("moves are checked with missing()")
 
     def missing(self, texts: Sequence[Prepared]) -> Finding | None:
-        if any(next(tok.spans(t), None) for tok in self.tokens for t in texts):
-            return None
+        for tok in self.tokens:
+            for t in texts:
+                if tok.present(t):
+                    return None
         return Finding("body", 0, 0, _fill(self.message, {}), self.suggestion)
 
 
@@ -654,6 +696,41 @@ class RuleFile(_Data):
 Compiled = tuple[tuple[Rule, Matcher], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The file rules that apply to one channel, technique and part of a
+    message, in rule order, laid out for the prefilter: the matchers that
+    always run, and for each token the prefilter knows about, the matchers it
+    wakes (asking each matcher in turn whether it is idle cost more than its scan)."""
+
+    rules: Compiled
+    always: tuple[int, ...]  # positions in rules
+    woken_by: Mapping[int, tuple[int, ...]]  # token uid -> positions in rules
+
+    @classmethod
+    def of(cls, rules: Compiled) -> Layout:
+        always: list[int] = []
+        woken_by: dict[int, list[int]] = {}
+        for i, (_, matcher) in enumerate(rules):
+            if not matcher.gated:
+                always.append(i)
+                continue
+            for uid in matcher.index:
+                woken_by.setdefault(uid, []).append(i)
+        return cls(rules, tuple(always), {uid: tuple(at) for uid, at in woken_by.items()})
+
+    def awake(self, active: frozenset[int]) -> list[int]:
+        """Positions of the matchers that may find something in a text whose
+        active tokens are ``active`` (``not matcher.idle(t)``), in rule order."""
+        woken_by = self.woken_by
+        found = set(self.always)
+        for uid in active:
+            at = woken_by.get(uid)
+            if at is not None:
+                found.update(at)
+        return sorted(found)
+
+
 class RuleSet:
     """The loaded rules, compiled once; ``select`` memoises by channel and technique."""
 
@@ -693,14 +770,25 @@ class RuleSet:
             m.id for ms in moves.values() for m in ms
         )
         self._selected: dict[tuple[Channel | None, str | None], Compiled] = {}
+        self._layouts: dict[tuple[Channel | None, str | None, Part], Layout] = {}
+        self._pieces_in_scope: dict[
+            tuple[Channel | None, str | None], tuple[tuple[str, frozenset[int]], ...]
+        ] = {}
         self._selected_moves: dict[
             tuple[Channel | None, str], tuple[tuple[MoveRule, MoveMatcher], ...]
         ] = {}
 
-    def prepare(self, text: str) -> Prepared:
+    def prepare(
+        self, text: str, scope: tuple[Channel | None, str | None] | None = None
+    ) -> Prepared:
         """Measure ``text`` (curly quotes already straightened) and note which
         tokens its words and pieces of text make worth scanning (each required
         word and piece is looked up once per text, not once per token).
+
+        With ``scope`` (a channel and a technique), only the pieces of text that
+        tokens of the rules and moves :meth:`select` and :meth:`moves` give for
+        them need are looked for (a third to a half of them): the text is then
+        ready for those rules only.
 
         The shortcuts (the word prefilter and matching on a lower-cased copy)
         must find exactly what a case-insensitive scan of the text finds. The
@@ -714,7 +802,7 @@ class RuleSet:
         vocabulary = stats.vocabulary
         folded = text
         if not text.isascii():
-            folded = text.translate(_FOLD)
+            folded = _folded(text)
         lower = folded.lower()
         if len(lower) != len(text):
             return Prepared(text=text, lower=None, stats=stats, active=self._all)
@@ -722,7 +810,8 @@ class RuleSet:
             vocabulary = frozenset(WORD.findall(lower))
         index = self._index
         hits = [index[w] for w in vocabulary if w in index]
-        hits += [uids for piece, uids in self._pieces if piece in lower]
+        pieces = self._pieces if scope is None else self._scoped_pieces(*scope)
+        hits += [uids for piece, uids in pieces if piece in lower]
         return Prepared(text=text, lower=lower, stats=stats, active=frozenset().union(*hits))
 
     def select(self, channel: Channel | None, technique: str | None) -> Compiled:
@@ -732,6 +821,37 @@ class RuleSet:
         if found is None:
             found = tuple(rm for rm in self._compiled if rm[0].applies(channel, technique))
             self._selected[key] = found
+        return found
+
+    def _scoped_pieces(
+        self, channel: Channel | None, technique: str | None
+    ) -> tuple[tuple[str, frozenset[int]], ...]:
+        """The pieces of text some token of this channel's and technique's rules
+        and moves needs (see :meth:`prepare`)."""
+        key = (channel, technique)
+        found = self._pieces_in_scope.get(key)
+        if found is None:
+            used = {
+                token.uid
+                for _, matcher in (
+                    *self.select(channel, technique),
+                    *self.moves(technique, channel),
+                )
+                for token in (*matcher.tokens, *getattr(matcher, "exceptions", ()))
+            }
+            found = tuple(
+                (piece, uids) for piece, uids in self._pieces if not uids.isdisjoint(used)
+            )
+            self._pieces_in_scope[key] = found
+        return found
+
+    def layout(self, channel: Channel | None, technique: str | None, part: Part) -> Layout:
+        """:meth:`select`'s rules that check ``part``, laid out for the prefilter."""
+        key = (channel, technique, part)
+        found = self._layouts.get(key)
+        if found is None:
+            chosen = tuple(rm for rm in self.select(channel, technique) if part in rm[1].parts)
+            found = self._layouts[key] = Layout.of(chosen)
         return found
 
     def moves(

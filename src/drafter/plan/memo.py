@@ -33,6 +33,14 @@ LIMIT = 10_000
 PLAYBOOKS = 4
 
 
+def gap(technique: Technique | None, playbook: Playbook) -> int:
+    """The spacing rule, in one place: days from the last touch before
+    ``technique`` may go (its own minimum, else the playbook's; the playbook's
+    when no technique is named)."""
+    own = technique.min_days_between_touches if technique is not None else None
+    return own or playbook.settings.min_days_between_touches
+
+
 def fact_key(f: Mapping[str, Any], names: tuple[str, ...]) -> tuple[Hashable, ...]:
     """The values of ``names`` in ``f``, hashable and exact: a list becomes a
     tuple, and a float is told apart from the int it equals (10000 and 10000.0
@@ -75,6 +83,15 @@ class Memo:
                 names["currency"] = None
             self.reads[technique.id] = tuple(names)
             self._read[technique.id] = _reader(tuple(names))
+        # The playbook's order without the wait, each message with its spacing
+        # gap (None for a stop), and every gap: what each day's first match
+        # and the days a plan can change on go through.
+        self.steps: tuple[tuple[Technique, int | None], ...] = tuple(
+            (t, gap(t, playbook) if t.kind == "message" else None)
+            for t in playbook.ordered
+            if t.kind != "wait"
+        )
+        self.gaps = frozenset(gap(t, playbook) for t in playbook.techniques.values())
         self._tables: dict[str, dict[Hashable, Any]] = {}
         self._matching = self._tables["matching"] = {}
         self._days: dict[dt.date, dt.date] = {}

@@ -45,6 +45,7 @@ from drafter.plan.engagement import (
     summarise,
 )
 from drafter.plan.memo import Memo, memo_of
+from drafter.plan.memo import gap as _gap  # the spacing rule
 from drafter.plan.models import Alternative, Plan, Step
 from drafter.playbook import (
     Condition,
@@ -86,14 +87,6 @@ class Match:
     channel: Channel | None = None  # the channel the reason calls for, if any
 
 
-def _gap(technique: Technique | None, playbook: Playbook) -> int:
-    """The spacing rule, in one place: days from the last touch before
-    ``technique`` may go (its own minimum, else the playbook's; the playbook's
-    when no technique is named)."""
-    own = technique.min_days_between_touches if technique is not None else None
-    return own or playbook.settings.min_days_between_touches
-
-
 def after_closing(technique: Technique, f: Mapping[str, Any]) -> bool:
     """The honesty rule, in one place: a message is never planned while a
     closing message is unanswered (a final message is final)."""
@@ -133,14 +126,12 @@ def first_match(
     f = facts(ctx, eng, day, playbook.closing)
     memo = memo_of(playbook)
     held: dict[int, bool] = {}  # a message is blocked or not by its spacing gap alone
-    for technique in playbook.ordered:
-        if technique.kind == "wait":
-            continue
-        if technique.kind == "message":
-            gap = _gap(technique, playbook)
-            if gap not in held:
-                held[gap] = blocked(technique, f, playbook, ctx) is not None
-            if held[gap]:
+    for technique, spacing in memo.steps:
+        if spacing is not None:  # a message
+            is_held = held.get(spacing)
+            if is_held is None:
+                is_held = held[spacing] = blocked(technique, f, playbook, ctx) is not None
+            if is_held:
                 continue
         reason = memo.matching(technique, f)
         if reason is not None:
@@ -158,13 +149,13 @@ def candidate_days(
         anchor = anchor_date(ctx, eng, fact, playbook.closing)
         if anchor is not None:
             days.update(anchor + bound * _DAY for bound in fact_bounds)
+    memo = memo_of(playbook)
     if eng.last_touch is not None:
-        gaps = {_gap(t, playbook) for t in playbook.techniques.values()}
-        days.update(eng.last_touch + gap * _DAY for gap in gaps)
+        days.update(eng.last_touch + spacing * _DAY for spacing in memo.gaps)
     # the days a block lifts: the prospect is back, the date they named has come
     lifts = [d for d in (ctx.prospect.away_until, ctx.deal.follow_up_on) if d is not None]
     days.update(d for d in lifts if d >= start)
-    working_day = memo_of(playbook).working_day
+    working_day = memo.working_day
     days |= {working_day(d) for d in days}
     back = max(lifts, default=None)
     return sorted(

@@ -122,6 +122,16 @@ def write_finished(finished: Finished, sink: Sink, summary: Summary, reporter: R
     reporter.advance(finished)
 
 
+def write_all(rows: list[Finished], sink: Sink, summary: Summary, reporter: Reporter) -> None:
+    """:func:`write_finished` for rows that finished together (a worker's
+    chunk): their records in one write, then each tallied and reported."""
+    sink.write(b"".join(finished.line for finished in rows))
+    for finished in rows:
+        summary.written += 1
+        summary.add(finished.done)
+        reporter.advance(finished)
+
+
 def _layout_or_fail(request: BatchRequest, header: tuple[str, ...]) -> Layout:
     shown = str(request.input)
     try:
@@ -206,9 +216,23 @@ def _init_worker(config: DraftConfig) -> None:
     _WORKER = seed if seed is not None and seed.config == config else RowDrafter(config)
 
 
-def _run_chunk(jobs: list[Job]) -> list[Finished]:
+# What crosses the process boundary: plain tuples (a dataclass costs several
+# times as much to pickle and unpickle as the tuple of its fields).
+_Sent = tuple[int, int, list[str], str, str]  # Job's fields
+_Back = tuple[str, int, bytes, tuple[Any, ...]]  # Finished's, with Done's fields
+
+
+def _run_chunk(jobs: list[_Sent]) -> list[_Back]:
     assert _WORKER is not None
-    return [_WORKER(job) for job in jobs]
+    out: list[_Back] = []
+    for fields in jobs:
+        finished = _WORKER(Job(*fields))
+        out.append((finished.key, finished.row, finished.line, tuple(vars(finished.done).values())))
+    return out
+
+
+def _received(rows: list[_Back]) -> list[Finished]:
+    return [Finished(key, row, line, Done(*done)) for key, row, line, done in rows]
 
 
 def _ready() -> bool:
@@ -238,13 +262,13 @@ def _pool(workers: int, drafter: RowDrafter) -> ProcessPoolExecutor:
     return pool
 
 
-def _chunks(items: Iterator[Job | Finished], size: int) -> Iterator[list[Job] | Finished]:
-    batch: list[Job] = []
+def _chunks(items: Iterator[Job | Finished], size: int) -> Iterator[list[_Sent] | Finished]:
+    batch: list[_Sent] = []
     for item in items:
         if isinstance(item, Finished):
             yield item
             continue
-        batch.append(item)
+        batch.append((item.row, item.line, item.cells, item.key, item.id))
         if len(batch) >= size:
             yield batch
             batch = []
@@ -254,30 +278,31 @@ def _chunks(items: Iterator[Job | Finished], size: int) -> Iterator[list[Job] | 
 
 def _pooled(
     pool: ProcessPoolExecutor, items: Iterator[Job | Finished], workers: int
-) -> Iterator[Finished]:
-    pending: set[Future[list[Finished]]] = set()
+) -> Iterator[list[Finished]]:
+    """Rows drafted on the pool, a chunk at a time (as each chunk finishes)."""
+    pending: set[Future[list[_Back]]] = set()
     try:
         for item in _chunks(items, CHUNK):
             if isinstance(item, Finished):
-                yield item
+                yield [item]
                 continue
             while len(pending) >= workers * 3:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    yield from future.result()
+                    yield _received(future.result())
             pending.add(pool.submit(_run_chunk, item))
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                yield from future.result()
+                yield _received(future.result())
     finally:
         for future in pending:
             future.cancel()
 
 
-def _in_process(drafter: RowDrafter, items: Iterator[Job | Finished]) -> Iterator[Finished]:
+def _in_process(drafter: RowDrafter, items: Iterator[Job | Finished]) -> Iterator[list[Finished]]:
     for item in items:
-        yield item if isinstance(item, Finished) else drafter(item)
+        yield [item if isinstance(item, Finished) else drafter(item)]
 
 
 def _unset_sender(request: BatchRequest, columns: Mapping[str, int]) -> tuple[str, ...]:
@@ -369,8 +394,8 @@ def run_batch(
     sink.open()
     try:
         stream = _pooled(pool, items, workers) if pool else _in_process(drafter, items)
-        for finished in stream:
-            write_finished(finished, sink, summary, reporter)
+        for rows in stream:
+            write_all(rows, sink, summary, reporter)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:

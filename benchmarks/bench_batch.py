@@ -7,7 +7,8 @@ Run: .venv/bin/python benchmarks/bench_batch.py [offline] [--sizes 1000,10000,10
 offline: generated CRM rows (varied like examples/prospects.csv) drafted end to
 end by the real command (read, plan, draft, check, write CSV) in a fresh
 process per size; prints rows/s and the peak resident memory of the largest
-process (the parent or a worker).
+process (the parent or a worker), the command's CPU time a row (parent and
+workers, start-up included) and the load average after the run.
 
 llm: rows that all plan an email, drafted through the loopback stand-in server
 (tests/standin.py) answering in 300 ms, against the ideal rows x 0.3 / concurrency;
@@ -95,18 +96,21 @@ def one_offline(n: int, workers: int | None) -> None:
                    "--sender-phone", "+1 416 555 0199"]  # fmt: skip
         if workers:
             command += ["--workers", str(workers)]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
         parent, workers = _watch_peaks(proc)
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         if proc.returncode not in (0, 1):
             raise SystemExit(proc.stderr.read() if proc.stderr else proc.returncode)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         written = sum(1 for _ in csv.reader(out.open(encoding="utf-8", newline=""))) - 1
         assert written == n, (written, n)
-        print(f"{n} {seconds:.3f} {peak} {parent} {workers}")
+        print(f"{n} {seconds:.3f} {peak} {parent} {workers} {cpu:.3f}")
 
 
 def _hwm(pid: int) -> int:
@@ -146,7 +150,12 @@ def offline(sizes: list[int], workers: int | None) -> None:
     )
     # peak RSS: the largest process (the parent or a worker); then each apart
     # (read from /proc while the command runs; the last ~50 ms can be missed)
-    print(f"{'rows':>8} {'seconds':>9} {'rows/s':>8} {'peak RSS':>10} {'parent':>8} {'worker':>8}")
+    # CPU: the command's own (parent and workers, start-up included) a row,
+    # which (unlike the wall) other load on the machine barely changes
+    print(
+        f"{'rows':>8} {'seconds':>9} {'rows/s':>8} {'peak RSS':>10} {'parent':>8} {'worker':>8}"
+        f" {'CPU/row':>9}  load"
+    )
     for n in sizes:
         args = [sys.executable, __file__, "--one", str(n)]
         if workers:
@@ -154,9 +163,10 @@ def offline(sizes: list[int], workers: int | None) -> None:
         out = subprocess.run(args, capture_output=True, text=True, check=True).stdout.split()
         rows, seconds, peak = int(out[0]), float(out[1]), int(out[2])
         parent, worker = int(out[3]) / 1024, int(out[4]) / 1024
+        cpu = float(out[5]) / rows * 1000
         print(
             f"{rows:>8} {seconds:>9.2f} {rows / seconds:>8,.0f} {peak / 1024:>8.0f} MB "
-            f"{parent:>5.0f} MB {worker:>5.0f} MB"
+            f"{parent:>5.0f} MB {worker:>5.0f} MB {cpu:>6.2f} ms  {os.getloadavg()[0]:.1f}"
         )
 
 

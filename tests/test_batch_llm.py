@@ -147,3 +147,37 @@ def test_concurrency_is_the_requests_in_flight(
         assert result.returncode == 0, result.stderr + result.stdout
         assert standin.max_in_flight == concurrency
     assert len(_records(out)) == 9
+
+
+def test_the_checker_loads_once_the_first_requests_are_out(
+    tmp_path: Path, batch: Batch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The semantic layer is loaded when the first requests have gone out and
+    before any answer is back, not by the first answer's check (which would
+    hold up every answer behind it)."""
+    import drafter.check.checker as checker
+    from drafter.draft.llm.client import LLMClient
+
+    seen: list[tuple[int, int]] = []
+    load = checker.load_layers
+    clients: list[LLMClient] = []
+    sdk = LLMClient.sdk
+
+    def spy_sdk(self: LLMClient) -> object:
+        clients.append(self)
+        return sdk(self)
+
+    def spy_load(rules: object) -> None:
+        seen.append((standin.served, clients[-1].requests if clients else -1))
+        load(rules)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LLMClient, "sdk", spy_sdk)
+    monkeypatch.setattr(checker, "load_layers", spy_load)
+    out = tmp_path / "out.jsonl"
+    with StandIn(latency=0.6) as standin:
+        result = batch(_env(tmp_path, standin.url), "--out", str(out), "--concurrency", "3")
+        assert result.returncode == 0, result.stderr + result.stdout
+    assert len(seen) == 1
+    served, answered = seen[0]
+    assert served == 0 and answered == 0  # no answer back yet
+    assert len(_records(out)) == 9

@@ -98,6 +98,12 @@ class Runtime:
             self._voice = " ".join(text.split())[:VOICE_LIMIT]
         return self._voice
 
+    def load_checker(self) -> None:
+        """Load the checker's layers now rather than at the first check."""
+        from drafter.check.checker import load_layers
+
+        load_layers(self.rules)
+
     def template_writer(self) -> TemplateWriter:
         from drafter.draft.templates import TemplateWriter
 

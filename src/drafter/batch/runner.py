@@ -8,6 +8,7 @@ prints lines); it never touches the terminal itself.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
@@ -31,6 +32,8 @@ from drafter.settings import Settings
 
 # LLM rows under way for each request in flight (--concurrency).
 ROWS_PER_REQUEST = 2
+# Seconds the checker waits for the first requests to be out before it loads anyway.
+_FIRST_WAVE_WAIT = 2.0
 # Below this many rows to draft, a process pool costs more than it saves.
 POOL_MIN_ROWS = 400
 CHUNK = 32
@@ -442,6 +445,20 @@ def _run_async(
         sink.close()
 
 
+async def _load_checker(drafter: RowDrafter, first_wave: Any) -> None:
+    """Load the checker's semantic layer once the first requests are out, while
+    they wait for their answers, rather than at the first answer's check:
+    the event loop stands still while it loads, and every answer that came
+    meanwhile would wait behind it."""
+    import asyncio
+
+    with contextlib.suppress(TimeoutError):  # fewer rows than places: load anyway
+        await asyncio.wait_for(first_wave.wait(), timeout=_FIRST_WAVE_WAIT)
+    # A broken exemplar file is reported by the first check, as without this.
+    with contextlib.suppress(Exception):
+        drafter.runtime.load_checker()
+
+
 async def _llm_rows(
     drafter: RowDrafter,
     items: Iterator[Job | Finished],
@@ -458,7 +475,19 @@ async def _llm_rows(
     own stays within the cap."""
     import asyncio
 
-    drafter.runtime.client().in_flight = asyncio.Semaphore(request.concurrency)
+    client = drafter.runtime.client()
+    client.in_flight = asyncio.Semaphore(request.concurrency)
+    first_wave = asyncio.Event()
+    out = 0
+
+    def sent() -> None:
+        nonlocal out
+        out += 1
+        if out >= request.concurrency:
+            first_wave.set()
+
+    client.on_sent = sent
+    warm_up = asyncio.create_task(_load_checker(drafter, first_wave))
     limit = asyncio.Semaphore(request.concurrency * ROWS_PER_REQUEST)
     tasks: set[asyncio.Task[None]] = set()
     spent = 0.0
@@ -507,4 +536,6 @@ async def _llm_rows(
     finally:
         for task in tasks:
             task.cancel()
-        drafter.runtime.client().in_flight = None  # it belongs to this event loop
+        warm_up.cancel()
+        client.in_flight = None  # it belongs to this event loop
+        client.on_sent = None

@@ -128,6 +128,13 @@ def _semantic_layer(rules: RuleSet) -> SemanticLayer | None:
     return _semantic_for(rules.path.parent)
 
 
+def load_layers(rules: RuleSet) -> None:
+    """Load now what :func:`check_message` would load at its first call with
+    ``rules`` (the semantic layer's model and banks: a few hundred ms the
+    first time), for a caller with a moment to spare before its first check."""
+    _semantic_layer(rules)
+
+
 @functools.cache
 def _semantic_for(playbook_dir: Path) -> SemanticLayer | None:
     from drafter.check.semantic import load_semantic

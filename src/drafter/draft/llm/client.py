@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,9 @@ class LLMClient:
         # At most this many requests in flight at once (a batch sets it: its rows'
         # other work, planning and checking, goes on while requests wait).
         self.in_flight: Any = None  # an asyncio.Semaphore, or None: no limit
+        # Called each time a request has been sent whole (a batch waits for its
+        # first requests to be out before it loads the checker).
+        self.on_sent: Callable[[], None] | None = None
         # Answers already in hand (a Batch API's results), by cache key: a
         # request they answer is not sent.
         self._preloaded: dict[str, Reply | LLMError] = {}
@@ -141,8 +144,22 @@ class LLMClient:
                 base_url=self.base_url,
                 timeout=self.settings.llm.timeout,
                 max_retries=self.settings.llm.max_retries,
+                # the SDK's own defaults, plus a word when a request has gone out
+                http_client=openai.DefaultAsyncHttpx2Client(
+                    event_hooks={"request": [self._trace_sending]}
+                ),
             )
         return self._sdk
+
+    async def _trace_sending(self, request: Any) -> None:
+        """An httpx request hook: follow the request to the wire (httpcore's
+        ``trace`` extension), so that :attr:`on_sent` hears when it is out."""
+        if self.on_sent is not None:
+            request.extensions["trace"] = self._traced
+
+    async def _traced(self, event: str, info: dict[str, Any]) -> None:
+        if event == "http11.send_request_body.complete" and self.on_sent is not None:
+            self.on_sent()
 
     def params(
         self, messages: Sequence[dict[str, str]], schema: Schema = DRAFT_SCHEMA

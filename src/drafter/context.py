@@ -123,6 +123,9 @@ class Channel(StrEnum):
     meeting = "meeting"
 
 
+_CHANNELS = frozenset(c.value for c in Channel)
+
+
 class Direction(StrEnum):
     out = "out"
     in_ = "in"
@@ -198,6 +201,8 @@ def parse_channel(value: Channel | str | None, *, key: str) -> Channel | None:
     a one-line error naming ``key`` otherwise."""
     if value is None or isinstance(value, Channel):
         return value
+    if value in _CHANNELS:  # drafter's own name maps to itself: no need to read the table
+        return Channel(value)
     from drafter.vocabulary import UnknownWord, normalise_channel
 
     try:

@@ -9,6 +9,7 @@ import json
 import re
 import reprlib
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -206,6 +207,19 @@ def short(value: Any) -> str:
     if isinstance(value, dt.date):
         return str(value)
     return _SHORT.repr(value)
+
+
+def require_technique(technique_id: str, known: Iterable[str], *, key: str) -> str:
+    """``technique_id`` if it is one of ``known``; a one-line input error naming ``key``."""
+    names = sorted(known)
+    if technique_id not in names:
+        raise InputError(unknown_technique(technique_id, names), key=key)
+    return technique_id
+
+
+def unknown_technique(technique_id: str, known: Iterable[str]) -> str:
+    """The one wording of an unknown technique, for input and playbook errors alike."""
+    return f"unknown technique {short(technique_id)}; known: {', '.join(sorted(known))}"
 
 
 def validate(

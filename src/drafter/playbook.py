@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -19,11 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from drafter.context import Channel
 from drafter.days import WEEKDAYS, Weekday, weekday_of
-from drafter.errors import InputError, PlaybookError
-from drafter.loading import Patterns, read_data, short, validate
+from drafter.errors import PlaybookError
+from drafter.loading import Patterns, read_data, short, unknown_technique, validate
+from drafter.loading import require_technique as require_technique  # still importable here
 from drafter.money import format_amount
 from drafter.plan.engagement import DATE_FACTS, FACT_LABELS
-from drafter.resources import data_dir
+from drafter.resources import default_playbook_dir
 from drafter.settings import Level
 
 _OPERATORS = ("eq", "ne", "in_", "not_in", "gte", "lte", "between", "contains", "not_contains")
@@ -372,24 +373,7 @@ class Playbook(_Data):
         return self.techniques[technique_id]
 
 
-def require_technique(technique_id: str, known: Iterable[str], *, key: str) -> str:
-    """``technique_id`` if it is one of ``known``; a one-line input error naming ``key``."""
-    names = sorted(known)
-    if technique_id not in names:
-        raise InputError(unknown_technique(technique_id, names), key=key)
-    return technique_id
-
-
-def unknown_technique(technique_id: str, known: Iterable[str]) -> str:
-    """The one wording of an unknown technique, for input and playbook errors alike."""
-    return f"unknown technique {short(technique_id)}; known: {', '.join(sorted(known))}"
-
-
 REQUIRED_IDS = ("move_on", "wait")
-
-
-def default_playbook_dir() -> Path:
-    return data_dir("playbook")
 
 
 @functools.cache

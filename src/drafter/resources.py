@@ -14,3 +14,8 @@ def data_dir(name: str) -> Path:
     if installed.is_dir():
         return installed
     return _PACKAGE.parent.parent / name
+
+
+def default_playbook_dir() -> Path:
+    """The built-in playbook folder."""
+    return data_dir("playbook")

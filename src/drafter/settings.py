@@ -43,7 +43,6 @@ min_level = "warning"            # hide suggestions
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -166,6 +165,8 @@ class Settings(BaseModel):
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only with a drafter.toml
+
     text, _ = read_text(path, error=ConfigError)
     try:
         return tomllib.loads(text)

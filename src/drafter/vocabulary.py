@@ -109,7 +109,7 @@ def _read(path: Path) -> Vocabulary:
 @functools.cache
 def load_vocabulary(playbook_dir: Path | None = None) -> Vocabulary:
     """The table in a playbook folder, else the built-in one."""
-    from drafter.playbook import default_playbook_dir
+    from drafter.resources import default_playbook_dir
 
     if playbook_dir is not None and (playbook_dir / VOCABULARY_FILE).is_file():
         return _read(playbook_dir / VOCABULARY_FILE)

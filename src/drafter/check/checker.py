@@ -40,8 +40,7 @@ from drafter.context import Channel, parse_channel
 if TYPE_CHECKING:
     from drafter.check.semantic import SemanticLayer
 from drafter.errors import InputError
-from drafter.loading import short
-from drafter.playbook import require_technique
+from drafter.loading import require_technique, short
 from drafter.settings import CheckSettings, Level
 
 _DEFAULT_SETTINGS = CheckSettings()

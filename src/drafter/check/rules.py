@@ -39,7 +39,6 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from drafter.check.prefilter import required_text, required_words
 from drafter.check.readability import WORD, TextStats, measure
 from drafter.context import Channel
 from drafter.errors import PlaybookError
@@ -134,6 +133,8 @@ class Token:
         self._exact: re.Pattern[str] | None = None
         self._fast: re.Pattern[str] | None = None
         self._fast_known = case_sensitive  # whether _fast is worked out (none for case-sensitive)
+        from drafter.check.prefilter import required_text, required_words  # only when building
+
         self.needs = required_words(pattern, whole_words=whole_words)
         # Without a required word, a required piece of text (any case) still saves scans.
         self.literals = None if self.needs is not None else required_text(pattern)
@@ -943,14 +944,14 @@ def _load_rules(playbook_dir: Path | None) -> RuleSet:
     """The rules, from the on-disk cache while nothing they came from changed
     (:mod:`drafter.check.compiled`), else read, validated and compiled."""
     from drafter.check import compiled
-    from drafter.playbook import default_playbook_dir
+    from drafter.resources import default_playbook_dir
 
     folder = playbook_dir or default_playbook_dir()
     return compiled.cached("rules", folder, lambda: _read_rules(playbook_dir), RuleSet)
 
 
 def _read_rules(playbook_dir: Path | None) -> RuleSet:
-    from drafter.playbook import default_playbook_dir
+    from drafter.resources import default_playbook_dir
 
     moves = _move_rules(playbook_dir)
     techniques = frozenset(moves)

@@ -598,7 +598,7 @@ def _read_banks(folder: Path) -> list[Bank]:
 @functools.cache
 def _load_semantic(playbook_dir: Path | None) -> SemanticLayer:
     from drafter.check import compiled
-    from drafter.playbook import default_playbook_dir
+    from drafter.resources import default_playbook_dir
 
     folder = (playbook_dir or default_playbook_dir()) / "exemplars"
     embedder = load_embedder()
@@ -634,6 +634,6 @@ def read_banks(playbook_dir: Path | None = None) -> list[Bank]:
     """The exemplar banks of a playbook folder (default: the built-in one), read
     and validated without the embedding model: the LLM judge
     (:mod:`drafter.judge`) asks about the same categories."""
-    from drafter.playbook import default_playbook_dir
+    from drafter.resources import default_playbook_dir
 
     return _read_banks((playbook_dir or default_playbook_dir()) / "exemplars")

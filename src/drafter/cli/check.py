@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
-from drafter.cli.common import ConfigOpt, JsonOpt, PlaybookOpt, parse_channel, print_json
+from drafter.cli.options import ConfigOpt, JsonOpt, PlaybookOpt, parse_channel, print_json
 from drafter.errors import ConfigError, InputError
-from drafter.loading import short
-from drafter.playbook import require_technique
+from drafter.loading import require_technique, short
 from drafter.settings import LEVELS
 
 FileArg = Annotated[

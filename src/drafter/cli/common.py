@@ -3,42 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import TypeAdapter, ValidationError
 
-from drafter.context import Channel, DealContext, Sender
+from drafter.cli.options import ConfigOpt as ConfigOpt
+from drafter.cli.options import JsonOpt as JsonOpt
+from drafter.cli.options import PlaybookOpt as PlaybookOpt
+from drafter.cli.options import parse_channel as parse_channel
+from drafter.cli.options import print_json as print_json
+from drafter.context import DealContext, Sender
 from drafter.errors import InputError
 from drafter.playbook import Playbook, load_playbook
 from drafter.settings import Settings, load_settings
 
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print JSON instead (its shape: docs/output.md).")
-]
 TodayOpt = Annotated[
     str | None,
     typer.Option(
         "--today",
         metavar="YYYY-MM-DD",
         help="The day to plan for (overrides the context and the clock).",
-    ),
-]
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", help="A drafter.toml to use (default: ./drafter.toml, or $DRAFTER_CONFIG)."
-    ),
-]
-PlaybookOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--playbook",
-        help="Your team's playbook folder (default: the built-in one, or $DRAFTER_PLAYBOOK).",
     ),
 ]
 ContextArg = Annotated[
@@ -66,13 +53,6 @@ ChannelOpt = Annotated[
         help="call, voicemail, email, text, letter, linkedin or meeting.",
     ),
 ]
-
-
-def parse_channel(value: str | None, option: str = "--channel") -> Channel | None:
-    """``--channel``, in any case; a one-line error naming the option otherwise."""
-    from drafter.context import parse_channel as parse
-
-    return parse(value.strip().lower() if value is not None else None, key=option)
 
 
 def parse_day(value: str | None, option: str) -> dt.date | None:
@@ -123,8 +103,3 @@ def sender_flags(
                 "is empty: give a value or leave the option out", key=f"--sender-{field}"
             )
     return Sender(**given)
-
-
-def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -206,3 +207,38 @@ def test_offsets_of_a_crlf_file_count_a_line_break_as_one(
     text = "Hi Zoë,\n\nJust checking in.\n"
     assert (v["start"], v["end"], v["line"], v["column"]) == (9, 25, 3, 1)
     assert text[v["start"] : v["end"]] == v["excerpt"] == "Just checking in"
+
+
+def test_a_warm_check_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """Cold start is a target (docs/checking.md, Speed): once the start-up cache
+    holds the compiled rules, `drafter check` reads no YAML or TOML and builds
+    no playbook, vocabulary or command-helper models."""
+    msg = tmp_path / "m.txt"
+    msg.write_text("Hi Jon,\n\nJust checking in.\n", encoding="utf-8")
+    env = {
+        **os.environ,
+        "DRAFTER_CACHE_DIR": str(tmp_path / "cache"),
+        "DRAFTER_COMPILED_CACHE": "1",
+    }
+    command = [sys.executable, "-X", "importtime", "-m", "drafter", "check", str(msg)]
+    for flags in (["--channel", "email", "--rules-only"], ["--channel", "email"]):
+        for _ in range(2):  # the first run fills the start-up cache
+            done = subprocess.run(
+                [*command, *flags],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env=env,
+                cwd=tmp_path,
+            )
+        assert done.returncode == 1, done.stderr
+        modules = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+        unused = {
+            "yaml",
+            "tomllib",
+            "drafter.playbook",
+            "drafter.vocabulary",
+            "drafter.cli.common",
+            "drafter.check.prefilter",
+        }
+        assert unused.isdisjoint(modules), unused & modules

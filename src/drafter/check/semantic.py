@@ -13,10 +13,12 @@ sentence's span, and the nearest known example as the explanation.
 The model is WordLlama's ``l2_supercat`` at 256 dimensions: a table of token
 embeddings (32,000 x 256, float16, 16 MB) and its tokenizer, both shipped
 inside the ``wordllama`` wheel. A sentence's vector is the mean of its tokens'
-vectors, normalised. It is loaded here from the packaged files with numpy and
-``tokenizers`` only: ``wordllama`` itself is never imported (its loader looks
-for the tokenizer in the wrong folder, then tries to download it, and its import
-alone costs 0.7 s), so nothing is ever fetched from the network.
+vectors, normalised. It is loaded here from the packaged files with numpy (the
+tokenizer's byte-pair encoding is replicated in :mod:`drafter.check.tokenizer`;
+``tokenizers`` only for a chunk holding a special token's text): ``wordllama``
+itself is never imported (its loader looks for the tokenizer in the wrong folder,
+then tries to download it, and its import alone costs 0.7 s), so nothing is ever
+fetched from the network.
 
 Banks are technique-aware: a bank may name techniques it does not apply to
 (``not_for``), so the rescue call may admit confusion and the final approach may
@@ -46,7 +48,8 @@ from drafter.loading import read_data, validate
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
-    from tokenizers import Tokenizer
+
+    from drafter.check.tokenizer import ChunkTokenizer
 
     Matrix = npt.NDArray[np.float32]
 
@@ -162,7 +165,9 @@ class Embedder:
     own name and address, would otherwise keep every chunk it ever saw).
     """
 
-    def __init__(self, table: Matrix, tokenizer: Tokenizer, capacity: int = CHUNK_CACHE) -> None:
+    def __init__(
+        self, table: Matrix, tokenizer: ChunkTokenizer, capacity: int = CHUNK_CACHE
+    ) -> None:
         import numpy as np
 
         self.table = table
@@ -174,13 +179,8 @@ class Embedder:
 
     @classmethod
     def load(cls) -> Embedder:
-        from tokenizers import Tokenizer
-
         weights, tokenizer_file = package_files()
-        tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        tokenizer.no_padding()
-        tokenizer.no_truncation()
-        return cls(map_safetensors(weights), tokenizer)
+        return cls(map_safetensors(weights), load_tokenizer(tokenizer_file))
 
     @property
     def cached(self) -> int:
@@ -194,11 +194,11 @@ class Embedder:
         # Text read with surrogate escapes (undecodable bytes) cannot go to
         # the tokenizer as is: such characters become U+FFFD for it.
         safe = [c.encode("utf-8", "replace").decode("utf-8") for c in new]
-        encodings = self.tokenizer.encode_batch(safe, add_special_tokens=False)
+        encodings = self.tokenizer.encode_batch(safe)
         sums = np.zeros((len(new), self.dim), dtype=np.float32)
         limit = self.table.shape[0] - 1
         for i, enc in enumerate(encodings):
-            ids: Any = enc.ids
+            ids: Any = enc
             if ids:
                 if min(ids) < 0 or max(ids) > limit:  # never from this model's own files
                     ids = np.clip(np.asarray(ids, dtype=np.int64), 0, limit)
@@ -270,6 +270,17 @@ class Embedder:
 
 
 _ASSIGN_LIMIT = 4_000_000  # cells of the 0/1 matrix (16 MB of float32)
+
+
+def load_tokenizer(path: Path) -> ChunkTokenizer:
+    """The model's tokenizer (:mod:`drafter.check.tokenizer`): its tables are
+    read from the tokenizer file once and kept in the start-up cache."""
+    from drafter.check import compiled
+    from drafter.check.tokenizer import ChunkTokenizer
+
+    return compiled.cached(
+        "tokenizer", path.parent, lambda: ChunkTokenizer.from_file(path), ChunkTokenizer
+    )
 
 
 @functools.cache
@@ -609,8 +620,9 @@ def _load_semantic(playbook_dir: Path | None) -> SemanticLayer:
 
     # Embedding the banks is most of the layer's start-up: kept between runs
     # while the banks, the model files and the code are unchanged.
+    from importlib.metadata import version
+
     import numpy as np
-    import tokenizers
 
     embedded = compiled.cached(
         "exemplars",
@@ -618,7 +630,7 @@ def _load_semantic(playbook_dir: Path | None) -> SemanticLayer:
         build,
         Embedded,
         also=package_files(),
-        versions=f"numpy {np.__version__}, tokenizers {tokenizers.__version__}",
+        versions=f"numpy {np.__version__}, tokenizers {version('tokenizers')}",
     )
     return SemanticLayer(folder, embedded.banks, embedder, (embedded.good, embedded.bad))
 

@@ -23,7 +23,8 @@ Suggestions (readability, plain words) never count.
 With ``--judge``, each record is also put to the LLM judge, as ``drafter check
 --judge`` does (one request per record, every category of the semantic layer
 that applies; a "yes" is a warning ``judge:<category>``), and the figures are
-printed with it, beside the judge's own hit rate on bad and good records and
+printed with it, beside the judge's own hit rate on bad and good records,
+the two error figures as they would be if its "yes" were an error, and
 what it cost. It needs a model: OPENAI_API_KEY (or OPENAI_BASE_URL for any
 OpenAI-compatible server), and ``--model`` or DRAFTER_MODEL (default
 gpt-4o-mini). Replies are cached, so a second run asks nothing. For example:
@@ -62,6 +63,8 @@ class Tally:
     good: int = 0
     good_error: int = 0
     good_warning: int = 0
+    judge_clear: int = 0  # bad-clear records given an error or a judge's yes
+    judge_good_error: int = 0  # good records given an error or a judge's yes
     judge_bad: int = 0  # bad records the judge said yes to (any category)
     judge_good: int = 0  # good records the judge said yes to
     judge_cost: float = 0.0
@@ -131,6 +134,8 @@ def tally(
         said_yes = any(i.split(":", 1)[1].startswith("judge:") for i in ids)
         t.judge_good += said_yes and r["label"] == "good"
         t.judge_bad += said_yes and r["label"] != "good"
+        t.judge_clear += (error or said_yes) and r["label"] == "bad-clear"
+        t.judge_good_error += (error or said_yes) and r["label"] == "good"
         line = f"{r['id']} [{r['label']}/{r['category']}] {r['text']!r} -> {', '.join(ids) or '-'}"
         if r["label"] == "good":
             t.good += 1
@@ -200,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
         if runtime is not None:
             print(f"  judge said yes to bad records:         {pct(t.judge_bad, t.bad)}")
             print(f"  judge said yes to good records:        {pct(t.judge_good, t.good)}")
+            # The judge's findings are warnings; were its yes an error, these
+            # would be the two error figures (what deciding that needs).
+            print(f"  if its yes were an error: bad-clear    {pct(t.judge_clear, t.clear)}")
+            print(f"  if its yes were an error: good         {pct(t.judge_good_error, t.good)}")
             print(
                 f"  judge: {t.judge_asked} requests ({t.judge_cached} from the cache), "
                 f"${t.judge_cost:.4f}"

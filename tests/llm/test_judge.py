@@ -507,6 +507,7 @@ def test_the_tone_benchmark_reports_figures_with_the_judge(tmp_path: Path) -> No
     assert (without.bad_hit, t.bad_hit) == (0, 1)  # the judge's warning counts as flagged
     assert t.clear_hit == without.clear_hit == 0  # a warning is not an error
     assert (t.judge_bad, t.judge_good, t.judge_asked, t.good_error) == (1, 0, 2, 0)
+    assert (t.judge_clear, t.judge_good_error) == (1, 0)  # were its yes an error
     assert t.judge_cost > 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import signal
@@ -217,6 +218,10 @@ def _init_worker(config: DraftConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     seed = _FORKED
     _WORKER = seed if seed is not None and seed.config == config else RowDrafter(config)
+    # What the worker starts with (the playbook, the rules, the parent's
+    # modules) lives as long as it does: the garbage collector need not
+    # look through it again at every full collection.
+    gc.freeze()
 
 
 # What crosses the process boundary: plain tuples (a dataclass costs several

@@ -279,46 +279,81 @@ def facts(
 
     The planner asks for them on many days and after imagined touches: the
     facts of the deal alone, and those of an engagement, are worked out once
-    for the last deal and engagement asked about (both are immutable)."""
+    for the last deal and engagement asked about (both are immutable), and
+    only the facts a day changes are worked out for each day."""
+    base, e = _day_free_facts(ctx, eng, closing)
+    f = base.copy()
+    f["channels_tried"] = list(e[1])
+    f["means_tried"] = list(e[3])
+    f["techniques_used"] = list(e[5])
+    f["days_since_first_attempt"] = _days(day, eng.first_attempt)
+    f["days_since_last_attempt"] = _days(day, eng.last_attempt)
+    f["days_since_last_reply"] = _days(day, eng.last_reply)
+    f["days_since_last_touch"] = _days(day, eng.last_touch)
+    f["days_since_closing_message"] = _days(day, e[4])
+    f["days_since_missed_appointment"] = _days(day, ctx.deal.missed_appointment)
+    f["days_since_follow_up_date"] = _days(day, ctx.deal.follow_up_on)
+    away = ctx.prospect.away_until
+    f["away"] = away is not None and day < away
+    f["weekday"] = weekday_of(day)
+    return f
+
+
+def _day_free_facts(
+    ctx: DealContext, eng: Engagement, closing: frozenset[str]
+) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """The facts no day changes, in :func:`facts`' order (the others None
+    here), with the engagement's facts; remembered for the last deal and
+    engagement asked about."""
+    last = _LAST_FACTS
+    if last[0] is ctx and last[1] is eng and last[2] is closing:
+        found: tuple[dict[str, Any], tuple[Any, ...]] = last[3]
+        return found
     s = _deal_facts(ctx)
     e = _engagement_facts(ctx, eng, closing)
-    return {
+    base = {
         "stage": s[0],
         "role": s[1],
         "value": s[2],
         "currency": s[3],
         "attempts": eng.attempts,
         "distinct_channels": e[0],
-        "channels_tried": list(e[1]),
+        "channels_tried": None,
         "distinct_means": e[2],
-        "means_tried": list(e[3]),
-        "days_since_first_attempt": _days(day, eng.first_attempt),
-        "days_since_last_attempt": _days(day, eng.last_attempt),
-        "days_since_last_reply": _days(day, eng.last_reply),
+        "means_tried": None,
+        "days_since_first_attempt": None,
+        "days_since_last_attempt": None,
+        "days_since_last_reply": None,
         "ever_replied": eng.last_reply is not None,
-        "days_since_last_touch": _days(day, eng.last_touch),
+        "days_since_last_touch": None,
         "last_technique": eng.last_technique,
         "closing_message_sent": e[4] is not None,
-        "days_since_closing_message": _days(day, e[4]),
-        "techniques_used": list(e[5]),
+        "days_since_closing_message": None,
+        "techniques_used": None,
         "has_agreed_next_step": s[4],
         "has_mailing_address": s[5],
         "has_email": s[6],
         "has_phone": s[7],
         "contact_preference_known": s[8],
         "missed_appointment_pending": e[6],
-        "days_since_missed_appointment": _days(day, ctx.deal.missed_appointment),
+        "days_since_missed_appointment": None,
         "has_news": s[9],
         "follow_up_pending": e[7],
-        "days_since_follow_up_date": _days(day, ctx.deal.follow_up_on),
+        "days_since_follow_up_date": None,
         "last_reply_deferred": eng.last_reply_deferred,
         "channel_asked_for": s[10],
         "rfp": s[11],
         "c_level": s[12],
         "has_deadline": s[13],
-        "away": ctx.prospect.away_until is not None and day < ctx.prospect.away_until,
-        "weekday": weekday_of(day),
+        "away": None,
+        "weekday": None,
     }
+    found = (base, e)
+    last[:] = [ctx, eng, closing, found]
+    return found
+
+
+_LAST_FACTS: list[Any] = [None, None, None, None]
 
 
 # The last deal (and deal and engagement) facts were asked for, and their facts

@@ -383,8 +383,13 @@ def why_not(
     """(rank, words): why ``technique`` is not the plan today. Lower rank = closer.
     Worked out once per situation: the facts the technique's conditions read,
     and what blocks it (which is all of the deal it depends on)."""
-    block = blocked(technique, f, playbook, ctx)
-    memo = memo_of(playbook)
+    return _why_not_given(technique, f, blocked(technique, f, playbook, ctx), memo_of(playbook))
+
+
+def _why_not_given(
+    technique: Technique, f: Mapping[str, Any], block: str | None, memo: Memo
+) -> tuple[int, str]:
+    """:func:`why_not`, with what blocks the technique already known."""
     key = (
         memo.key(technique, f),
         block,
@@ -437,13 +442,19 @@ def _verdict(technique: Technique, failing: list[Condition], f: Mapping[str, Any
 def alternatives(
     chosen: str, ctx: DealContext, f: Mapping[str, Any], playbook: Playbook
 ) -> list[Alternative]:
-    ranked = [
-        (*why_not(t, f, playbook, ctx), t.priority, t.id)
-        for t in playbook.ordered
-        if t.id != chosen and t.kind != "wait"
-    ]
-    ranked.sort(key=lambda r: (r[0], r[2]))
     memo = memo_of(playbook)
+    blocks: dict[int, str | None] = {}  # a message is blocked or not by its spacing gap alone
+    ranked = []
+    for t, spacing in memo.steps:
+        if t.id == chosen:
+            continue
+        block = None
+        if spacing is not None:  # a message
+            if spacing not in blocks:
+                blocks[spacing] = blocked(t, f, playbook, ctx)
+            block = blocks[spacing]
+        ranked.append((*_why_not_given(t, f, block, memo), t.priority, t.id))
+    ranked.sort(key=lambda r: (r[0], r[2]))
     return [_alternative(memo, tid, why) for _, why, _, tid in ranked]
 
 

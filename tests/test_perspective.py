@@ -73,6 +73,19 @@ def test_what_needs_a_verb_changed_is_left_out(written: str) -> None:
     assert said_to_them(written, SARAH).text is None
 
 
+def test_a_phrase_asked_again_for_another_prospect_is_said_to_that_one() -> None:
+    """The answer kept for a phrase that names nobody is never given for a
+    prospect whose name the phrase holds (a batch asks the same phrase row
+    after row)."""
+    tom = Prospect(name="Tom Reyes", company="Northgate Dental")
+    phrase = "walk Tom's team through the pilot"
+    assert said_to_them(phrase, SARAH).text == phrase  # no name of Sarah's in it: kept
+    assert said_to_them(phrase, tom).text == "walk your team through the pilot"
+    assert said_to_them("send Tom the deck", SARAH).text == "send Tom the deck"
+    assert said_to_them("send Tom the deck", tom).text is None
+    assert said_to_them("loop in her finance lead", tom).text == "loop in your finance lead"
+
+
 def _ctx(next_step: str, **deal: object) -> DealContext:
     history = touches(
         ("2026-11-03", "meeting", "in"),

@@ -196,6 +196,7 @@ def llm(n: int, concurrency: int, latency: float, fail_500: float, drop: float) 
         message_rows(source, n)
         out = Path(tmp) / "out.jsonl"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DRAFTER_"))}
+        _compile_drafter()
         env |= {"OPENAI_BASE_URL": standin.url, "OPENAI_API_KEY": "sk-bench",
                 "DRAFTER_CACHE_DIR": str(Path(tmp) / "cache"),
                 "DRAFTER_SENDER_NAME": "Dana Reyes"}  # fmt: skip
@@ -225,6 +226,16 @@ def llm(n: int, concurrency: int, latency: float, fail_500: float, drop: float) 
         print(f"  requests served {standin.served}, sent {len(standin.requests)}; records "
               f"{len(records)}, distinct {len(set(keys))}, errors {len(errors)}; exit "
               f"{proc.returncode}")  # fmt: skip
+
+
+def _compile_drafter() -> None:
+    """drafter's bytecode, as an installed package has it (pip compiles it on
+    install): where PYTHONDONTWRITEBYTECODE is set (some sandboxes set it),
+    an editable install would otherwise compile every module at each start."""
+    import drafter
+
+    package = Path(drafter.__file__).resolve().parent
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
 
 
 def _cores() -> set[int]:

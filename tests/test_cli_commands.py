@@ -213,3 +213,32 @@ def test_version_is_the_installed_packages(capsys: pytest.CaptureFixture[str]) -
     result = run_cli(capsys, "--version")
     assert result.code == 0 and result.out == f"drafter {version('drafter')}\n"
     assert version("drafter") == project["project"]["version"]
+
+
+def test_the_process_skips_collecting_at_exit_but_a_caller_s_main_does_not(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A ``drafter`` process leaves its objects uncollected at exit (about
+    0.2 s saved once openai is loaded), its output still whole; ``main([...])``
+    called from a program leaves that program's collector alone."""
+    import gc
+    import subprocess
+
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, file=sys.stderr))\n"
+        "sys.argv = ['drafter', 'draft', sys.argv[1], '--offline', '--json', '--today', "
+        "'2026-11-23']\n"
+        "from drafter.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(EXAMPLES[0])],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "frozen True" in done.stderr
+    assert json.loads(done.stdout)["plan"]["technique"]  # the output is whole
+    before = gc.get_freeze_count()
+    assert run_cli(capsys, "--version").code == 0
+    assert gc.get_freeze_count() == before

@@ -176,14 +176,9 @@ class Token:
         """Where the token matches (non-overlapping)."""
         regex, text = self._target(t)
         pos = 0
-        while (m := regex.search(text, pos)) is not None:
-            start, end = m.span()
-            if self.left and start > 0 and _wordish(text[start - 1]):
-                pos = start + 1
-                continue
-            if end > start:
-                yield start, end
-            pos = max(end, start + 1)
+        while (span := self._next(regex, text, pos)) is not None:
+            yield span
+            pos = span[1]
 
     def present(self, t: Prepared) -> bool:
         """Whether the token matches ``t`` at all (``next(self.spans(t), None)``
@@ -191,16 +186,20 @@ class Token:
         if not self.possible(t):
             return False
         regex, text = self._target(t)
-        pos = 0
+        return self._next(regex, text, 0) is not None
+
+    def _next(self, regex: re.Pattern[str], text: str, pos: int) -> tuple[int, int] | None:
+        """The first match at or after ``pos`` that is not empty and, for a
+        token anchored on the left, does not start inside a word."""
         while (m := regex.search(text, pos)) is not None:
             start, end = m.span()
             if self.left and start > 0 and _wordish(text[start - 1]):
                 pos = start + 1
-                continue
-            if end > start:
-                return True
-            pos = max(end, start + 1)
-        return False
+            elif end > start:
+                return start, end
+            else:
+                pos = start + 1
+        return None
 
 
 def _tokens(patterns: Sequence[str], case_sensitive: bool, whole_words: bool) -> tuple[Token, ...]:

@@ -117,21 +117,50 @@ def test_max_cost_stops_cleanly_and_a_rerun_finishes(tmp_path: Path, batch: Batc
 
 
 def test_an_llm_error_is_a_row_error_and_retry_failed_redoes_it(
-    tmp_path: Path, batch: Batch
+    tmp_path: Path, batch: Batch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("drafter.batch.rows.TRANSIENT_PAUSE", 0.0)
     out = tmp_path / "out.jsonl"
     config = tmp_path / "drafter.toml"
     config.write_text("[llm]\nmax_retries = 0\n", encoding="utf-8")
-    with StandIn([Scripted(status=500, body=error_body(500, "down"))]) as standin:
-        env = _env(tmp_path, standin.url)
-        first = batch(env, "--out", str(out), "--concurrency", "1")
+    with StandIn(fail_500=1.0) as down:  # a server that fails every request
+        first = batch(_env(tmp_path, down.url), "--out", str(out), "--concurrency", "1")
         assert first.returncode == 1
         errors = [r for r in _records(out) if r["status"] == "error"]
-        assert len(errors) == 1 and "(500)" in str(errors[0]["error"])
-        again = batch(env, "--out", str(out), "--retry-failed")
+        assert len(errors) == MESSAGE_ROWS and all("(500)" in str(r["error"]) for r in errors)
+        assert len(down.requests) == 2 * MESSAGE_ROWS  # each row: its request, one more round
+    with StandIn() as standin:
+        again = batch(_env(tmp_path, standin.url), "--out", str(out), "--retry-failed")
         assert again.returncode == 0, again.stdout
     records = _records(out)
     assert len(records) == 9 and not [r for r in records if r["status"] == "error"]
+
+
+def test_a_row_the_server_failed_gets_one_more_round_before_it_is_an_error(
+    tmp_path: Path, batch: Batch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the SDK's own retries, a row that still met a 5xx (or a lost
+    connection, a timeout, a 429) is tried once more, a while later, instead
+    of being written as an error: a server's bad minute costs a pause, not a
+    --retry-failed. A request the server refuses (a 400) is not tried again."""
+    monkeypatch.setattr("drafter.batch.rows.TRANSIENT_PAUSE", 0.0)
+    out = tmp_path / "out.jsonl"
+    (tmp_path / "drafter.toml").write_text("[llm]\nmax_retries = 0\n", encoding="utf-8")
+    script = [Scripted(status=500, body=error_body(500, "a bad minute"))]
+    with StandIn(script) as standin:
+        result = batch(_env(tmp_path, standin.url), "--out", str(out), "--concurrency", "1")
+        assert result.returncode == 0, result.stdout
+        assert len(standin.requests) == MESSAGE_ROWS + 1
+    assert not [r for r in _records(out) if r["status"] == "error"]
+    refused = [Scripted(status=400, body=error_body(400, "bad parameter"))]
+    out2 = tmp_path / "out2.jsonl"
+    with StandIn(refused) as standin:
+        result = batch(_env(tmp_path, standin.url), "--out", str(out2), "--concurrency", "1",
+                       "--no-cache")  # fmt: skip
+        assert result.returncode == 1
+        assert len(standin.requests) == MESSAGE_ROWS  # the refused one was not sent again
+    errors = [r for r in _records(out2) if r["status"] == "error"]
+    assert len(errors) == 1 and "(400)" in str(errors[0]["error"])
 
 
 @pytest.mark.parametrize("concurrency", [1, 3])

@@ -48,11 +48,15 @@ class LLMError(DrafterError):
         last_reply: str | None = None,
         path: Path | str | None = None,
         key: str | None = None,
+        transient: bool = False,
     ) -> None:
         super().__init__(redact(message), path=path, key=key)
         self.status = status
         self.attempts = attempts
         self.last_reply = last_reply
+        # The server or the network, not the request: the same request may
+        # well succeed a little later (a 5xx, a 429, a timeout, a lost connection).
+        self.transient = transient
 
 
 # Key-like strings: OpenAI-style keys and bearer tokens. Messages from servers

@@ -16,8 +16,14 @@ from typing import TYPE_CHECKING, Any
 from drafter.batch.columns import Layout, Row, RowProblem, RowReader, check_today, layout
 from drafter.batch.output import Done, Format, Status, csv_line, jsonl_line
 from drafter.context import Sender
-from drafter.errors import DrafterError
+from drafter.errors import DrafterError, LLMError
 from drafter.settings import Settings
+
+# A row whose LLM request still fails for the server's or the network's sake
+# after the SDK's own retries ([llm] max_retries) gets this many more rounds,
+# each after this pause (seconds), before it is written as an error.
+TRANSIENT_ROUNDS = 1
+TRANSIENT_PAUSE = 10.0
 
 if TYPE_CHECKING:
     from drafter.draft.models import DraftResult
@@ -94,19 +100,31 @@ class RowDrafter:
 
     async def adraft(self, job: Job) -> Finished:
         """:meth:`__call__` on the async client (LLM rows run many at once)."""
+        import asyncio
+
         from drafter.draft.pipeline import adraft_deal
 
         try:
             row = self.read(job.cells)
             check_today(row.ctx, self.config.today, self.layout)
-            result = await adraft_deal(
-                row.ctx,
-                self.runtime,
-                self.config.today,
-                technique=row.technique,
-                channel=row.channel,
-                sender=self.config.sender,
-            )
+            for round_ in range(1 + TRANSIENT_ROUNDS):
+                try:
+                    result = await adraft_deal(
+                        row.ctx,
+                        self.runtime,
+                        self.config.today,
+                        technique=row.technique,
+                        channel=row.channel,
+                        sender=self.config.sender,
+                    )
+                    break
+                except LLMError as exc:
+                    # The SDK has retried already; a server or network that is
+                    # still failing gets one more round, a while later, before
+                    # the row is given up (what was answered comes from the cache).
+                    if not exc.transient or round_ == TRANSIENT_ROUNDS:
+                        raise
+                    await asyncio.sleep(TRANSIENT_PAUSE)
             return self.finished(job, result)
         except RowProblem as problem:
             return self.error(job, problem.column, problem.problem)

@@ -346,21 +346,25 @@ class LLMClient:
                 f"rate limited by {where} (429) after {retries} retries: try again later "
                 "or lower --concurrency",
                 status=429,
+                transient=True,
             )
         if isinstance(exc, openai.APITimeoutError):
             return LLMError(
                 f"no answer from {where} within {self.settings.llm.timeout:g} s "
-                f"(after {retries} retries)"
+                f"(after {retries} retries)",
+                transient=True,
             )
         if isinstance(exc, openai.APIConnectionError):
             return LLMError(
                 f"cannot reach the LLM server at {where}: is it running? "
-                "(check OPENAI_BASE_URL or [llm] base_url)"
+                "(check OPENAI_BASE_URL or [llm] base_url)",
+                transient=True,
             )
         if isinstance(exc, openai.APIStatusError):
             return LLMError(
                 f"the server at {where} failed ({exc.status_code}) after {retries} retries",
                 status=exc.status_code,
+                transient=exc.status_code >= 500 or exc.status_code in (408, 409),
             )
         if isinstance(exc, LLMError):
             return exc

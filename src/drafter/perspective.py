@@ -164,15 +164,13 @@ def names_of(prospect: Prospect | None) -> list[str]:
     before "Sarah"): full name, greeting name, first name, surname."""
     if prospect is None:
         return []
-    return list(_names(prospect.name, prospect.first_name))
+    return list(_names(prospect.name, prospect.greeting_name, prospect.first_name))
 
 
 @functools.lru_cache(maxsize=256)  # a batch asks about the same prospect a few times in a row
-def _names(name: str, first_name: str | None) -> tuple[str, ...]:
-    from drafter.context import first_word_of
-
+def _names(name: str, greeting_name: str, first_name: str | None) -> tuple[str, ...]:
     words = name.split()
-    found = {name, first_name or first_word_of(name), words[-1] if words else ""}
+    found = {name, greeting_name, words[-1] if words else ""}
     if first_name:
         found.add(first_name)
     return tuple(
@@ -182,7 +180,9 @@ def _names(name: str, first_name: str | None) -> tuple[str, ...]:
 
 def said_to_them(text: str, prospect: Prospect | None = None) -> Said:
     """``text`` said to the prospect, if that can be done word for word."""
-    names = _names(prospect.name, prospect.first_name) if prospect is not None else ()
+    names: tuple[str, ...] = ()
+    if prospect is not None:
+        names = _names(prospect.name, prospect.greeting_name, prospect.first_name)
     if any(name in text for name in names):
         return _said(text, names)
     return _said_without_names(text)

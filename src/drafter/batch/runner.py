@@ -120,10 +120,7 @@ class Summary:
 
 def write_finished(finished: Finished, sink: Sink, summary: Summary, reporter: Reporter) -> None:
     """Write a finished row to the output, tally it and report it."""
-    sink.write(finished.line)
-    summary.written += 1
-    summary.add(finished.done)
-    reporter.advance(finished)
+    write_all([finished], sink, summary, reporter)
 
 
 def write_all(rows: list[Finished], sink: Sink, summary: Summary, reporter: Reporter) -> None:

@@ -193,24 +193,25 @@ FILTERS: Mapping[str, Callable[..., str]] = {
 @functools.cache
 def environment(templates_dir: Path) -> SandboxedEnvironment:
     """One sandboxed, strict environment per templates folder."""
+    return _new_environment(templates_dir)
+
+
+def _new_environment(templates_dir: Path, *, reload: bool = True) -> SandboxedEnvironment:
     env = strict_environment(templates_dir)
     env.filters.update(FILTERS)
+    env.auto_reload = reload
     return env
 
 
 class Loaded:
-    """A writer's own templates, for a run that renders many drafts: one
-    environment that does not ask the file system whether a template (or a
-    file it includes) changed at every render, and each template and its
-    path, found once."""
+    """A writer's own templates, for a run that renders many drafts: its folder
+    resolved once, and an environment that keeps each template it loaded
+    without asking the file system whether it (or a file it includes) changed
+    at every render."""
 
     def __init__(self, templates_dir: Path) -> None:
         self.root = templates_dir.resolve()
-        self.env = strict_environment(self.root)
-        self.env.filters.update(FILTERS)
-        self.env.auto_reload = False  # a run's templates do not change under it
-        self.templates: dict[str, jinja2.Template] = {}
-        self.paths: dict[tuple[str, Channel], tuple[str, Path]] = {}
+        self.env = _new_environment(self.root, reload=False)  # a run's templates stay put
 
 
 # --- the template context ----------------------------------------------------
@@ -331,21 +332,10 @@ def _template_line(exc: BaseException, templates_dir: Path) -> tuple[str | None,
     return found
 
 
-def _render(
-    env: SandboxedEnvironment,
-    name: str,
-    path: Path,
-    values: dict[str, Any],
-    loaded: dict[str, jinja2.Template] | None = None,
-) -> str:
+def _render(env: SandboxedEnvironment, name: str, path: Path, values: dict[str, Any]) -> str:
     templates_dir = path.parent.parent
     try:
-        template = loaded.get(name) if loaded is not None else None
-        if template is None:
-            template = env.get_template(name)
-            if loaded is not None:
-                loaded[name] = template
-        return template.render(values)
+        return env.get_template(name).render(values)
     except jinja2.TemplateNotFound as exc:
         if exc.name == name:
             raise PlaybookError(
@@ -431,20 +421,14 @@ def render_offline(
     the file system about every template again for every row.
     """
     channel = Channel(channel)
-    found = loaded.paths.get((technique, channel)) if loaded is not None else None
-    if found is None:
-        root = loaded.root if loaded is not None else _resolved(Path(templates_dir))
-        if not _ID.fullmatch(technique):
-            raise PlaybookError(f"not a technique id: {technique!r}", key="technique")
-        found = (f"{technique}/{channel.value}.j2", root / technique / f"{channel.value}.j2")
-        if loaded is not None:
-            loaded.paths[(technique, channel)] = found
-    name, path = found
+    root = loaded.root if loaded is not None else _resolved(Path(templates_dir))
+    if not _ID.fullmatch(technique):
+        raise PlaybookError(f"not a technique id: {technique!r}", key="technique")
+    name = f"{technique}/{channel.value}.j2"
+    path = root / technique / f"{channel.value}.j2"
     values = template_context(ctx, technique, channel, sender=sender, send_on=send_on)
-    if loaded is not None:
-        text = tidy(_render(loaded.env, name, path, values, loaded.templates))
-    else:
-        text = tidy(_render(environment(path.parent.parent), name, path, values))
+    env = loaded.env if loaded is not None else environment(root)
+    text = tidy(_render(env, name, path, values))
     subject, body = _split_subject(text, channel, path)
     if not body:
         raise PlaybookError("the template renders an empty message", path=path)

@@ -112,7 +112,7 @@ class Memo:
 
     def matching(self, technique: Technique, f: Mapping[str, Any]) -> When | None:
         """``technique.matching(f)``, remembered."""
-        key = (technique.id, _exact(self._read[technique.id](f)))
+        key = self.key(technique, f)
         found: When | None = self._matching.get(key, _MISSING)
         if found is _MISSING:
             found = technique.matching(f)

@@ -78,6 +78,10 @@ class RowDrafter:
         self.playbook = self.runtime.playbook
         self.layout: Layout = layout(config.header, config.user_map)
         self.reader = RowReader(self.layout, self.playbook)
+        # The CSV shows a plan's technique, channel, day and rationale only, so
+        # its rows are planned brief (no road ahead, alternatives, notes or
+        # facts: about half the planner's work); JSONL carries whole plans.
+        self.brief = config.fmt == "csv"
 
     def __call__(self, job: Job) -> Finished:
         try:
@@ -116,6 +120,7 @@ class RowDrafter:
                         technique=row.technique,
                         channel=row.channel,
                         sender=self.config.sender,
+                        brief=self.brief,
                     )
                     break
                 except LLMError as exc:
@@ -144,8 +149,13 @@ class RowDrafter:
 
         row = self.read(job.cells)
         check_today(row.ctx, self.config.today, self.layout)
-        plan = make_plan(
-            row.ctx, self.playbook, self.config.today, technique=row.technique, channel=row.channel
+        plan = make_plan(  # brief: the request reads its technique, channel and day only
+            row.ctx,
+            self.playbook,
+            self.config.today,
+            technique=row.technique,
+            channel=row.channel,
+            brief=True,
         )
         if plan.channel is None:
             return None
@@ -177,6 +187,7 @@ class RowDrafter:
                 self.config.today,
                 technique=row.technique,
                 channel=row.channel,
+                brief=True,  # the request reads its technique, channel and day only
             )
             if plan.channel is None:
                 status: Status = "move_on" if plan.technique == "move_on" else "wait"
@@ -210,6 +221,7 @@ class RowDrafter:
             technique=row.technique,
             channel=row.channel,
             sender=self.config.sender,
+            brief=self.brief,
         )
         return self.finished(job, result)
 

@@ -123,11 +123,19 @@ async def adraft_deal(
     technique: str | None = None,
     channel: Channel | None = None,
     sender: Sender | None = None,
+    brief: bool = False,
 ) -> DraftResult:
-    """Plan, draft and check one deal."""
+    """Plan, draft and check one deal.
+
+    ``brief``: the result's plan is a brief one (see :class:`~drafter.plan.models.Plan`),
+    for a caller that shows only its technique, channel, day and rationale (the
+    batch's CSV); the draft and its check are the same either way (writing and
+    checking read nothing a brief plan leaves out)."""
     from drafter.draft.repair import write_checked
 
-    plan = make_plan(ctx, runtime.playbook, today, technique=technique, channel=channel)
+    plan = make_plan(
+        ctx, runtime.playbook, today, technique=technique, channel=channel, brief=brief
+    )
     who = resolve_sender(ctx, runtime, sender)
     if plan.channel is None:
         return DraftResult(plan, None, None, ())
@@ -168,9 +176,12 @@ def draft_deal(
     technique: str | None = None,
     channel: Channel | None = None,
     sender: Sender | None = None,
+    brief: bool = False,
 ) -> DraftResult:
     """:func:`adraft_deal`, run to completion."""
-    coro = adraft_deal(ctx, runtime, today, technique=technique, channel=channel, sender=sender)
+    coro = adraft_deal(
+        ctx, runtime, today, technique=technique, channel=channel, sender=sender, brief=brief
+    )
     if runtime.llm_enabled:
         import asyncio
 

@@ -29,6 +29,16 @@ class Step(_Out):
 
 
 class Plan(_Out):
+    """The plan for a deal on a day.
+
+    A *brief* plan (``make_plan(..., brief=True)``, ``brief`` True) holds only
+    what a draft and the batch CSV read: the technique, its name, channel,
+    send_on, send_at, rationale, source, source_title, reported_response_rate
+    and forced, each equal to the full plan's. It leaves ``then``,
+    ``alternatives``, ``notes`` and ``facts`` empty (not worked out, which is
+    most of a plan's cost), so it is never shown or serialised: ``to_json``
+    refuses it, and it never equals the full plan."""
+
     technique: str
     name: str
     channel: Channel | None
@@ -43,6 +53,11 @@ class Plan(_Out):
     notes: list[str] = Field(default_factory=list)
     forced: bool = False
     facts: dict[str, Any] = Field(default_factory=dict)
+    # True: then, alternatives, notes and facts were not worked out (see above);
+    # not part of the JSON (a brief plan is never serialised)
+    brief: bool = Field(default=False, exclude=True)
 
     def to_json(self) -> dict[str, Any]:
+        if self.brief:
+            raise ValueError("a brief plan leaves out then, alternatives, notes and facts")
         return self.model_dump(mode="json", by_alias=True)

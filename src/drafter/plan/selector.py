@@ -566,16 +566,33 @@ def _plan(
     then: list[Step],
     channel_why: str | None = None,
     forced: bool = False,
+    brief: bool = False,
 ) -> Plan:
-    notes = _notes(ctx, today, channel)
-    sent = unlabelled_closing(ctx, playbook, technique, channel)
-    if sent is not None:
-        notes.insert(0, sent)
     if channel_why:
         rationale += f" Channel: {channel_why}."
     send_at = ctx.prospect.best_time if technique.kind == "message" else None
     if send_at:
         rationale += f" Time it for when they said they are available: {send_at}."
+    if brief:  # see Plan: what a draft and the batch CSV read, no more
+        return Plan(
+            technique=technique.id,
+            name=technique.name,
+            channel=channel,
+            send_on=send_on,
+            send_at=send_at,
+            rationale=rationale,
+            alternatives=[],
+            source=technique.source,
+            source_title=playbook.source_title(technique.source),
+            reported_response_rate=technique.reported_response_rate,
+            then=[],
+            forced=forced,
+            brief=True,
+        )
+    notes = _notes(ctx, today, channel)
+    sent = unlabelled_closing(ctx, playbook, technique, channel)
+    if sent is not None:
+        notes.insert(0, sent)
     return Plan(
         technique=technique.id,
         name=technique.name,
@@ -608,12 +625,19 @@ def make_plan(
     *,
     technique: str | None = None,
     channel: Channel | None = None,
+    brief: bool = False,
 ) -> Plan:
-    """The plan for this deal on ``today``: pure, deterministic, explained."""
+    """The plan for this deal on ``today``: pure, deterministic, explained.
+
+    ``brief``: a brief plan (see :class:`Plan`), for callers that read only the
+    technique, channel, day and rationale (a draft, the batch's CSV): the road
+    ahead, the alternatives, the notes and the facts are not worked out, and
+    every field it keeps equals the full plan's."""
     eng = summarise(ctx)
     if technique is not None:
         require_technique(technique, playbook.techniques, key="--technique")
-        return _forced_plan(ctx, playbook, today, eng, playbook.techniques[technique], channel)
+        forced = playbook.techniques[technique]
+        return _forced_plan(ctx, playbook, today, eng, forced, channel, brief=brief)
     f = facts(ctx, eng, today, playbook.closing)
     found = next_step(ctx, eng, playbook, today)
     wait = playbook.get("wait")
@@ -628,7 +652,7 @@ def make_plan(
         rationale = _because(found)
         if send_on != today:
             rationale = f"{today:%A} is not a working day: send it on {send_on:%A}. {rationale}"
-        then = road_ahead(ctx, eng, playbook, chosen, send_on, picked)
+        then = [] if brief else road_ahead(ctx, eng, playbook, chosen, send_on, picked)
         return _plan(
             ctx,
             playbook,
@@ -640,18 +664,12 @@ def make_plan(
             rationale=rationale,
             then=then,
             channel_why=why,
+            brief=brief,
         )
     if channel is not None:
         raise InputError("nothing is sent today, so no channel can be forced", key="--channel")
     if found is not None:
-        ahead, _ = choose_channel(found.technique, ctx, hint=found.channel, eng=eng)
-        first = Step(
-            technique=found.technique.id,
-            channel=ahead,
-            send_on=found.day,
-            if_="no reply before then",
-        )
-        then = [first, *road_ahead(ctx, eng, playbook, found.technique, found.day, ahead)]
+        then = [] if brief else _then_after_wait(ctx, eng, playbook, found)
         rationale = (
             f"Nothing goes out today: {_held_back(ctx, playbook, f, found)}. "
             f"Next, on {found.day}, {_lower_the(found.technique.name)} ({found.technique.id}): "
@@ -667,6 +685,7 @@ def make_plan(
             channel=None,
             rationale=rationale,
             then=then,
+            brief=brief,
         )
     return _plan(
         ctx,
@@ -678,7 +697,22 @@ def make_plan(
         channel=None,
         rationale=_nothing_fits(ctx, eng, playbook, f),
         then=[],
+        brief=brief,
     )
+
+
+def _then_after_wait(
+    ctx: DealContext, eng: Engagement, playbook: Playbook, found: Match
+) -> list[Step]:
+    """A wait's road ahead: the next step found, then what follows it unanswered."""
+    ahead, _ = choose_channel(found.technique, ctx, hint=found.channel, eng=eng)
+    first = Step(
+        technique=found.technique.id,
+        channel=ahead,
+        send_on=found.day,
+        if_="no reply before then",
+    )
+    return [first, *road_ahead(ctx, eng, playbook, found.technique, found.day, ahead)]
 
 
 def _held_back(ctx: DealContext, playbook: Playbook, f: Mapping[str, Any], upcoming: Match) -> str:
@@ -754,6 +788,8 @@ def _forced_plan(
     eng: Engagement,
     technique: Technique,
     channel: Channel | None,
+    *,
+    brief: bool = False,
 ) -> Plan:
     f = facts(ctx, eng, today, playbook.closing)
     if after_closing(technique, f):
@@ -780,7 +816,7 @@ def _forced_plan(
     if send_on > today:
         held = blocked(technique, f, playbook, ctx) or "the earliest day allowed"
         verdict += f" Not before {send_on}: {held}."
-    then = road_ahead(ctx, eng, playbook, technique, send_on, picked)
+    then = [] if brief else road_ahead(ctx, eng, playbook, technique, send_on, picked)
     return _plan(
         ctx,
         playbook,
@@ -793,4 +829,5 @@ def _forced_plan(
         then=then,
         channel_why=why,
         forced=True,
+        brief=brief,
     )

@@ -12,6 +12,7 @@ import pytest
 
 from drafter.context import DealContext
 from drafter.plan import memo
+from drafter.plan.engagement import INEXACT_FACTS, facts, summarise
 from drafter.plan.selector import make_plan
 from drafter.playbook import Playbook, load_playbook
 from tests.conftest import TODAY, make_context
@@ -88,6 +89,19 @@ def test_a_float_value_and_the_int_it_equals_are_told_apart() -> None:
     a = memo.fact_key({"value": 10000, "channels_tried": ["email"]}, names)
     b = memo.fact_key({"value": 10000.0, "channels_tried": ["email"]}, names)
     assert a != b and hash(a) is not None
+
+
+def test_only_the_inexact_facts_hold_lists_or_floats(book: Playbook) -> None:
+    """The memo makes only INEXACT_FACTS hashable and exact: no other fact may
+    hold a list, or a float (which an int would be taken for)."""
+    held = set()
+    for ctx in _contexts(200):
+        eng = summarise(ctx)
+        for day in (TODAY, TODAY + dt.timedelta(days=9)):
+            for name, value in facts(ctx, eng, day, book.closing).items():
+                if type(value) in (list, float):
+                    held.add(name)
+    assert held == INEXACT_FACTS
 
 
 def test_another_playbook_gets_its_own_memo(book: Playbook) -> None:

@@ -199,6 +199,11 @@ DATE_FACTS: Mapping[str, str] = {
     "days_since_follow_up_date": "follow_up_on",
 }
 
+# The facts that may hold a list or a float (all others hold a str, an int, a
+# bool or None): the planner's memo makes only these hashable and exact
+# (tests/test_plan_memo.py checks :func:`facts` against this).
+INEXACT_FACTS = frozenset({"channels_tried", "means_tried", "techniques_used", "value"})
+
 # Every fact a playbook condition may test, with the words used to explain it.
 FACT_LABELS: Mapping[str, str] = {
     "stage": "deal stage",

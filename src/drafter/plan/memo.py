@@ -19,6 +19,7 @@ import operator
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from drafter.plan.engagement import INEXACT_FACTS
 from drafter.playbook import next_working_day
 
 if TYPE_CHECKING:
@@ -77,12 +78,17 @@ class Memo:
         self.reads: dict[str, tuple[str, ...]] = {}
         # each technique's facts, read in one call (a tuple, whatever their number)
         self._read: dict[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
+        # the techniques whose facts are hashable and exact as they are (they
+        # read no fact that may hold a list or a float: most of them)
+        self._plain: set[str] = set()
         for technique in playbook.techniques.values():
             names = dict.fromkeys(c.fact for w in technique.when for c in w.all)
             if "value" in names:  # a deal value is worded in its currency
                 names["currency"] = None
             self.reads[technique.id] = tuple(names)
             self._read[technique.id] = _reader(tuple(names))
+            if INEXACT_FACTS.isdisjoint(names):
+                self._plain.add(technique.id)
         # The playbook's order without the wait, each message with its spacing
         # gap (None for a stop), and every gap: what each day's first match
         # and the days a plan can change on go through.
@@ -108,11 +114,15 @@ class Memo:
 
     def key(self, technique: Technique, f: Mapping[str, Any]) -> tuple[Hashable, ...]:
         """What ``technique``'s conditions read of ``f``."""
-        return (technique.id, _exact(self._read[technique.id](f)))
+        tid = technique.id
+        values = self._read[tid](f)
+        return (tid, values if tid in self._plain else _exact(values))
 
     def matching(self, technique: Technique, f: Mapping[str, Any]) -> When | None:
         """``technique.matching(f)``, remembered."""
-        key = self.key(technique, f)
+        tid = technique.id  # self.key(technique, f), inlined: the hottest call there is
+        values = self._read[tid](f)
+        key = (tid, values if tid in self._plain else _exact(values))
         found: When | None = self._matching.get(key, _MISSING)
         if found is _MISSING:
             found = technique.matching(f)

@@ -166,7 +166,13 @@ def candidate_days(
 def next_match(
     ctx: DealContext, eng: Engagement, playbook: Playbook, start: dt.date
 ) -> Match | None:
-    for day in candidate_days(ctx, eng, playbook, start):
+    # ``start`` is always the first candidate day (the horizon is at least a
+    # day), and most deals have a match on it: the other days are worked out
+    # only when it has none.
+    found = first_match(ctx, eng, playbook, start)
+    if found is not None:
+        return found
+    for day in candidate_days(ctx, eng, playbook, start)[1:]:
         found = first_match(ctx, eng, playbook, day)
         if found is not None:
             return found
@@ -177,7 +183,9 @@ def earliest_allowed(
     technique: Technique, ctx: DealContext, eng: Engagement, playbook: Playbook, start: dt.date
 ) -> dt.date | None:
     """The first day from ``start`` on which ``technique`` is not blocked."""
-    for day in candidate_days(ctx, eng, playbook, start):
+    if not blocked(technique, facts(ctx, eng, start, playbook.closing), playbook, ctx):
+        return start  # the first candidate day (see next_match)
+    for day in candidate_days(ctx, eng, playbook, start)[1:]:
         if not blocked(technique, facts(ctx, eng, day, playbook.closing), playbook, ctx):
             return day
     return None

@@ -183,10 +183,6 @@ def _summarise(ctx: DealContext) -> Engagement:
     )
 
 
-def _days(day: dt.date, since: dt.date | None) -> int | None:
-    return None if since is None else (day - since).days
-
-
 # Facts that count days since a date: the selector looks for the days on which
 # they cross a threshold instead of trying every day.
 DATE_FACTS: Mapping[str, str] = {
@@ -291,13 +287,22 @@ def facts(
     f["channels_tried"] = list(e[1])
     f["means_tried"] = list(e[3])
     f["techniques_used"] = list(e[5])
-    f["days_since_first_attempt"] = _days(day, eng.first_attempt)
-    f["days_since_last_attempt"] = _days(day, eng.last_attempt)
-    f["days_since_last_reply"] = _days(day, eng.last_reply)
-    f["days_since_last_touch"] = _days(day, eng.last_touch)
-    f["days_since_closing_message"] = _days(day, e[4])
-    f["days_since_missed_appointment"] = _days(day, ctx.deal.missed_appointment)
-    f["days_since_follow_up_date"] = _days(day, ctx.deal.follow_up_on)
+    # days since each date (None without one), written out: the planner asks often
+    since = eng.first_attempt
+    f["days_since_first_attempt"] = None if since is None else (day - since).days
+    since = eng.last_attempt
+    f["days_since_last_attempt"] = None if since is None else (day - since).days
+    since = eng.last_reply
+    f["days_since_last_reply"] = None if since is None else (day - since).days
+    since = eng.last_touch
+    f["days_since_last_touch"] = None if since is None else (day - since).days
+    since = e[4]
+    f["days_since_closing_message"] = None if since is None else (day - since).days
+    deal = ctx.deal
+    since = deal.missed_appointment
+    f["days_since_missed_appointment"] = None if since is None else (day - since).days
+    since = deal.follow_up_on
+    f["days_since_follow_up_date"] = None if since is None else (day - since).days
     away = ctx.prospect.away_until
     f["away"] = away is not None and day < away
     f["weekday"] = weekday_of(day)

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# Entries per table (about 6 MB for the three tables when full); when one is
-# full, its older half goes.
+# Entries per table (matching, why_not, alternative, because, missing; a few
+# MB for them all when full); when one is full, its older half goes.
 LIMIT = 10_000
 # Playbooks remembered at once (a test suite loads many; a batch one).
 PLAYBOOKS = 4
@@ -98,6 +98,14 @@ class Memo:
             if t.kind != "wait"
         )
         self.gaps = frozenset(gap(t, playbook) for t in playbook.techniques.values())
+        # the same as steps of days, for the days a plan can change on: from
+        # each date a condition counts from, and from the last touch
+        self.day_steps: tuple[tuple[str, tuple[dt.timedelta, ...]], ...] = tuple(
+            (fact, tuple(dt.timedelta(days=b) for b in bounds))
+            for fact, bounds in playbook.day_bounds.items()
+        )
+        self.gap_steps = tuple(dt.timedelta(days=g) for g in self.gaps)
+        self.horizon = dt.timedelta(days=playbook.settings.horizon_days)
         self._tables: dict[str, dict[Hashable, Any]] = {}
         self._matching = self._tables["matching"] = {}
         self._days: dict[dt.date, dt.date] = {}

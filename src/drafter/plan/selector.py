@@ -120,10 +120,31 @@ def blocked(
     return None
 
 
+# The last facts the selector asked for: (deal, engagement, closing, day, facts).
+_LAST_DAY_FACTS: list[Any] = [None, None, None, None, None]
+
+
+def _facts_on(
+    ctx: DealContext, eng: Engagement, playbook: Playbook, day: dt.date
+) -> dict[str, Any]:
+    """``facts(ctx, eng, day, playbook.closing)``; the same dict as last time when
+    asked again about the same deal, engagement and day (a plan asks twice in a
+    row about a third of the time: the day it tries, then the technique it
+    checks on it). The selector only reads the dicts it is given."""
+    last = _LAST_DAY_FACTS
+    closing = playbook.closing
+    if last[0] is ctx and last[1] is eng and last[2] is closing and last[3] == day:
+        found: dict[str, Any] = last[4]
+        return found
+    f = facts(ctx, eng, day, closing)
+    last[:] = [ctx, eng, closing, day, f]
+    return f
+
+
 def first_match(
     ctx: DealContext, eng: Engagement, playbook: Playbook, day: dt.date
 ) -> Match | None:
-    f = facts(ctx, eng, day, playbook.closing)
+    f = _facts_on(ctx, eng, playbook, day)
     memo = memo_of(playbook)
     held: dict[int, bool] = {}  # a message is blocked or not by its spacing gap alone
     for technique, spacing in memo.steps:
@@ -143,24 +164,25 @@ def candidate_days(
     ctx: DealContext, eng: Engagement, playbook: Playbook, start: dt.date
 ) -> list[dt.date]:
     """``start`` and every later day (within the horizon) on which a fact changes."""
-    end = start + playbook.settings.horizon_days * _DAY
+    memo = memo_of(playbook)
     days = {start}
-    for fact, fact_bounds in playbook.day_bounds.items():
+    for fact, steps in memo.day_steps:
         anchor = anchor_date(ctx, eng, fact, playbook.closing)
         if anchor is not None:
-            days.update(anchor + bound * _DAY for bound in fact_bounds)
-    memo = memo_of(playbook)
+            days.update([anchor + step for step in steps])
     if eng.last_touch is not None:
-        days.update(eng.last_touch + spacing * _DAY for spacing in memo.gaps)
+        last_touch = eng.last_touch
+        days.update([last_touch + step for step in memo.gap_steps])
     # the days a block lifts: the prospect is back, the date they named has come
     lifts = [d for d in (ctx.prospect.away_until, ctx.deal.follow_up_on) if d is not None]
     days.update(d for d in lifts if d >= start)
     working_day = memo.working_day
     days |= {working_day(d) for d in days}
-    back = max(lifts, default=None)
-    return sorted(
-        d for d in days if start <= d and (d <= end or (back is not None and d <= back + 7 * _DAY))
-    )
+    # within the horizon, or a week after the last block lifts
+    end = start + memo.horizon
+    if lifts:
+        end = max(end, max(lifts) + 7 * _DAY)
+    return sorted(d for d in days if start <= d <= end)
 
 
 def next_match(
@@ -183,10 +205,10 @@ def earliest_allowed(
     technique: Technique, ctx: DealContext, eng: Engagement, playbook: Playbook, start: dt.date
 ) -> dt.date | None:
     """The first day from ``start`` on which ``technique`` is not blocked."""
-    if not blocked(technique, facts(ctx, eng, start, playbook.closing), playbook, ctx):
+    if not blocked(technique, _facts_on(ctx, eng, playbook, start), playbook, ctx):
         return start  # the first candidate day (see next_match)
     for day in candidate_days(ctx, eng, playbook, start)[1:]:
-        if not blocked(technique, facts(ctx, eng, day, playbook.closing), playbook, ctx):
+        if not blocked(technique, _facts_on(ctx, eng, playbook, day), playbook, ctx):
             return day
     return None
 
@@ -251,7 +273,7 @@ def build_toward(
     first_day = earliest_allowed(follow, ctx, eng, playbook, start)
     if first_day is None or (before is not None and first_day >= before):
         return None
-    f = facts(ctx, eng, first_day, playbook.closing)
+    f = _facts_on(ctx, eng, playbook, first_day)
     current, day = eng, first_day
     first: tuple[Channel, bool] | None = None
     for count in range(1, MAX_BUILD_TOUCHES + 1):
@@ -262,7 +284,7 @@ def build_toward(
         if found is not None and found.technique.kind == "message":
             if found.technique.id == FOLLOW_UP:
                 return None
-            why = _build_reason(ctx, eng, f, found.technique, first, count)
+            why = _build_reason(playbook, eng, f, found.technique, first, count)
             return Match(follow, first_day, None, f, why=why, channel=first[0])
         following = earliest_allowed(follow, ctx, current, playbook, day + _DAY)
         if following is None or (found is not None and found.day <= following):
@@ -272,7 +294,7 @@ def build_toward(
 
 
 def _build_reason(
-    ctx: DealContext,
+    playbook: Playbook,
     eng: Engagement,
     f: Mapping[str, Any],
     target: Technique,
@@ -281,8 +303,7 @@ def _build_reason(
 ) -> str:
     channel, fresh = first
     name = _lower_the(target.name)
-    group = _closest(target, f)
-    missing = _explain_failing(group, f) if group is not None and group.failing(f) else ""
+    missing = _missing(target, f, memo_of(playbook))
     touch = f"Send {_A_TOUCH[channel]}, a means not yet tried" if fresh else "One more touch"
     if count == 1:
         plan = f"{touch}; {name} follows if it goes unanswered"
@@ -375,6 +396,18 @@ def join_words(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _missing(technique: Technique, f: Mapping[str, Any], memo: Memo) -> str:
+    """What ``technique``'s closest group of conditions still misses ("" when it
+    holds): it reads only the technique's facts, so it is worked out once per
+    situation."""
+
+    def missing() -> str:
+        group = _closest(technique, f)
+        return _explain_failing(group, f) if group is not None and group.failing(f) else ""
+
+    return memo.get("missing", memo.key(technique, f), missing)
 
 
 def _explain_failing(group: When, f: Mapping[str, Any]) -> str:
@@ -619,11 +652,16 @@ def _plan(
     )
 
 
-def _because(match: Match) -> str:
+def _because(match: Match, playbook: Playbook) -> str:
     if match.why is not None:
         return match.why
-    assert match.reason is not None
-    return match.reason.explained(match.facts)
+    reason = match.reason
+    assert reason is not None
+    # The words read only the facts the technique's conditions read (the memo's
+    # key), and deals in the same situation share them.
+    memo = memo_of(playbook)
+    key = (memo.key(match.technique, match.facts), id(reason))
+    return memo.get("because", key, lambda: reason.explained(match.facts))
 
 
 def make_plan(
@@ -646,7 +684,7 @@ def make_plan(
         require_technique(technique, playbook.techniques, key="--technique")
         forced = playbook.techniques[technique]
         return _forced_plan(ctx, playbook, today, eng, forced, channel, brief=brief)
-    f = facts(ctx, eng, today, playbook.closing)
+    f = _facts_on(ctx, eng, playbook, today)
     found = next_step(ctx, eng, playbook, today)
     wait = playbook.get("wait")
     due = {today, next_working_day(today, playbook.settings)}
@@ -657,7 +695,7 @@ def make_plan(
         chosen = found.technique
         picked, why = choose_channel(chosen, ctx, channel, hint=found.channel, eng=eng)
         send_on = found.day
-        rationale = _because(found)
+        rationale = _because(found, playbook)
         if send_on != today:
             rationale = f"{today:%A} is not a working day: send it on {send_on:%A}. {rationale}"
         then = [] if brief else road_ahead(ctx, eng, playbook, chosen, send_on, picked)
@@ -681,7 +719,7 @@ def make_plan(
         rationale = (
             f"Nothing goes out today: {_held_back(ctx, playbook, f, found)}. "
             f"Next, on {found.day}, {_lower_the(found.technique.name)} ({found.technique.id}): "
-            f"{_because(found)}"
+            f"{_because(found, playbook)}"
         )
         return _plan(
             ctx,

@@ -120,6 +120,23 @@ def blocked(
     return None
 
 
+class _Blocks:
+    """:func:`blocked` on one day's facts, for technique after technique: a
+    message is blocked or not by its spacing gap alone, so each gap is asked once."""
+
+    def __init__(self, ctx: DealContext, playbook: Playbook, f: Mapping[str, Any]) -> None:
+        self.ctx, self.playbook, self.f = ctx, playbook, f
+        self.by_gap: dict[int, str | None] = {}
+
+    def of(self, technique: Technique) -> str | None:
+        if technique.kind != "message":
+            return None
+        spacing = _gap(technique, self.playbook)
+        if spacing not in self.by_gap:
+            self.by_gap[spacing] = blocked(technique, self.f, self.playbook, self.ctx)
+        return self.by_gap[spacing]
+
+
 # The last facts the selector asked for: (deal, engagement, closing, day, facts).
 _LAST_DAY_FACTS: list[Any] = [None, None, None, None, None]
 
@@ -484,17 +501,12 @@ def alternatives(
     chosen: str, ctx: DealContext, f: Mapping[str, Any], playbook: Playbook
 ) -> list[Alternative]:
     memo = memo_of(playbook)
-    blocks: dict[int, str | None] = {}  # a message is blocked or not by its spacing gap alone
+    blocks = _Blocks(ctx, playbook, f)
     ranked = []
-    for t, spacing in memo.steps:
+    for t, _ in memo.steps:
         if t.id == chosen:
             continue
-        block = None
-        if spacing is not None:  # a message
-            if spacing not in blocks:
-                blocks[spacing] = blocked(t, f, playbook, ctx)
-            block = blocks[spacing]
-        ranked.append((*_why_not_given(t, f, block, memo), t.priority, t.id))
+        ranked.append((*_why_not_given(t, f, blocks.of(t), memo), t.priority, t.id))
     ranked.sort(key=lambda r: (r[0], r[2]))
     return [_alternative(memo, tid, why) for _, why, _, tid in ranked]
 
@@ -765,15 +777,19 @@ def _held_back(ctx: DealContext, playbook: Playbook, f: Mapping[str, Any], upcom
     """Why nothing is sent today although ``upcoming`` will be sent later."""
     if f["closing_message_sent"] and upcoming.technique.kind != "message":
         return "a closing message went out and is still unanswered: it gets its week"
-    for technique in playbook.ordered:
-        block = blocked(technique, f, playbook, ctx)
-        if block and memo_of(playbook).matching(technique, f) is not None:
+    memo = memo_of(playbook)
+    blocks = _Blocks(ctx, playbook, f)
+    for technique, spacing in memo.steps:
+        if spacing is None:  # a stop is never blocked
+            continue
+        block = blocks.of(technique)
+        if block and memo.matching(technique, f) is not None:
             return f"{block} ({technique.id} would fit otherwise)"
     if upcoming.why is not None:  # a follow-up the next technique needs, held back today
-        block = blocked(upcoming.technique, f, playbook, ctx)
+        block = blocks.of(upcoming.technique)
         if block:
             return block
-    return why_not(upcoming.technique, f, playbook, ctx)[1]
+    return _why_not_given(upcoming.technique, f, blocks.of(upcoming.technique), memo)[1]
 
 
 def _next_touch_day(
@@ -799,8 +815,13 @@ def _nothing_fits(
 ) -> str:
     """Why the plan is to wait with nothing ahead. Never advises a touch now, except
     the rep's own first touches when there is no touch on record at all."""
+    memo, blocks = memo_of(playbook), _Blocks(ctx, playbook, f)
+
+    def why_not_here(t: Technique) -> tuple[int, str]:
+        return _why_not_given(t, f, blocks.of(t), memo)
+
     candidates = [t for t in playbook.ordered if t.kind == "message"]
-    ranked = sorted(candidates, key=lambda t: why_not(t, f, playbook, ctx)[0])
+    ranked = sorted(candidates, key=lambda t: why_not_here(t)[0])
     gap = _gap(None, playbook)
     untouched = eng.attempts == 0 and eng.last_reply is None and eng.last_touch is None
     if f["away"]:
@@ -821,9 +842,7 @@ def _nothing_fits(
         lead = f"Nothing is due: no playbook step fits in the next {horizon} days"
     nearest = ranked[0]
     return (
-        f"{lead}. "
-        f"Nearest playbook step: {nearest.name} ({nearest.id}), "
-        f"{why_not(nearest, f, playbook, ctx)[1]}."
+        f"{lead}. Nearest playbook step: {nearest.name} ({nearest.id}), {why_not_here(nearest)[1]}."
     )
 
 

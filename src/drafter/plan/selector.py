@@ -699,7 +699,7 @@ def make_plan(
     f = _facts_on(ctx, eng, playbook, today)
     found = next_step(ctx, eng, playbook, today)
     wait = playbook.get("wait")
-    due = {today, next_working_day(today, playbook.settings)}
+    due = {today, memo_of(playbook).working_day(today)}  # next_working_day, remembered
     if found is not None and (
         found.day == today or (found.technique.kind == "message" and found.day in due)
     ):

@@ -286,12 +286,7 @@ def _findings(
     found: list[tuple[Rule, Finding]] = []
     for part, t in prepared.items():
         if t.text:
-            layout = ruleset.layout(channel, technique, part)
-            rules = layout.rules
-            for i in layout.awake(t.active):
-                rule, matcher = rules[i]
-                for f in matcher.find(part, t, wpm):
-                    found.append((rule, f))
+            found += ruleset.find(ruleset.layout(channel, technique, part), t, wpm)
     return found
 
 

@@ -201,3 +201,125 @@ def required_text(pattern: str) -> frozenset[str] | None:
         return _pieces(_elements(parser.parse(pattern).data, c))
     except Exception:  # no parser, or an unexpected parse tree: never a wrong skip
         return None
+
+
+# ---------------------------------------------------------------------------
+# Line-bound regexes: what is found in a text is what is found in each line.
+#
+# A regex that can never match or look at a line break ("\n"), and has no
+# anchor but \b and \B, finds in a text exactly what it finds in each of its
+# lines alone (shifted by where the line starts): at a line's edges it meets a
+# "\n" in the text and the end of the string in the line, and everything it
+# can do (consume a character, a lookaround, a backreference, \b) fails or
+# succeeds the same on both. The checker then scans a line it has seen before
+# only once (``drafter.check.rules.RuleSet.prepare``). Anything the analysis does
+# not know gives "not line-bound": the regex is then run on the whole text.
+
+_LINE_SAFE_AT = ("AT_BOUNDARY", "AT_NON_BOUNDARY")
+# Classes by whether they hold "\n" (parse-tree names; others are unknown).
+_NEWLINE_CATEGORIES = ("CATEGORY_SPACE", "CATEGORY_NOT_WORD", "CATEGORY_NOT_DIGIT")
+_OTHER_CATEGORIES = ("CATEGORY_DIGIT", "CATEGORY_WORD", "CATEGORY_NOT_SPACE")
+_NEWLINE = 10
+
+
+def _class_has_newline(members: Any, c: Any) -> bool:
+    negated = False
+    found = False
+    for op, av in members:
+        if op is c.NEGATE:
+            negated = True
+        elif op is c.LITERAL:
+            found = found or av == _NEWLINE
+        elif op is c.RANGE:
+            found = found or av[0] <= _NEWLINE <= av[1]
+        elif op is c.CATEGORY and av in tuple(getattr(c, n) for n in _NEWLINE_CATEGORIES):
+            found = True
+        elif op is c.CATEGORY and av in tuple(getattr(c, n) for n in _OTHER_CATEGORIES):
+            pass
+        else:
+            return True  # unknown: assume it may
+    return found != negated
+
+
+def _line_bound(items: Any, c: Any, dotall: bool) -> bool:
+    for op, av in items:
+        if op is c.LITERAL:
+            ok = av != _NEWLINE
+        elif op is c.NOT_LITERAL:
+            ok = av == _NEWLINE
+        elif op is c.ANY:
+            ok = not dotall
+        elif op is c.IN:
+            ok = not _class_has_newline(av, c)
+        elif op is c.AT:
+            ok = av in tuple(getattr(c, n) for n in _LINE_SAFE_AT)
+        elif op is c.SUBPATTERN:
+            _, add, remove, inner = av
+            ok = _line_bound(inner, c, (dotall or bool(add & re.S)) and not remove & re.S)
+        elif op is c.BRANCH:
+            ok = all(_line_bound(alt, c, dotall) for alt in av[1])
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            ok = _line_bound(av[2], c, dotall)
+        elif op is c.ATOMIC_GROUP:
+            ok = _line_bound(av, c, dotall)
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            ok = _line_bound(av[1], c, dotall)
+        elif op is c.GROUPREF:
+            ok = True  # repeats a group, itself checked
+        elif op is c.GROUPREF_EXISTS:
+            ok = _line_bound(av[1], c, dotall) and (av[2] is None or _line_bound(av[2], c, dotall))
+        else:
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
+def line_bound(pattern: str, flags: int = 0) -> bool:
+    """Whether every match of ``pattern`` (compiled with ``flags``) lies within
+    one line and is found the same when the line is searched alone (see above);
+    False when the analysis cannot tell."""
+    try:
+        parser, c = _parser()
+        parsed = parser.parse(pattern, flags)
+        return _line_bound(parsed.data, c, bool(parsed.state.flags & re.S))
+    except Exception:  # no parser, or an unexpected parse tree: the whole text is scanned
+        return False
+
+
+# ---------------------------------------------------------------------------
+# How many times a match holds a character.
+
+
+def _least(items: Any, c: Any, char: int, groups: dict[int, int]) -> int:
+    total = 0
+    for op, av in items:
+        if op is c.LITERAL:
+            total += av == char
+        elif op is c.SUBPATTERN:
+            inner = _least(av[-1], c, char, groups)
+            if av[0] is not None:
+                groups[av[0]] = inner
+            total += inner
+        elif op is c.BRANCH:
+            total += min(_least(alt, c, char, dict(groups)) for alt in av[1])
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, _, inner = av
+            total += low * _least(inner, c, char, dict(groups)) if low else 0
+        elif op is c.ATOMIC_GROUP:
+            total += _least(av, c, char, groups)
+        elif op is c.GROUPREF:
+            total += groups.get(av, 0)  # a backreference repeats what its group matched
+        # anything else (a class, a lookaround, an anchor, a conditional) counts none
+    return total
+
+
+def required_count(pattern: str, char: str) -> int:
+    """The fewest times ``char`` (a character with no other case) occurs in any
+    match of ``pattern``: a text with fewer cannot match. 0 when the analysis
+    cannot tell."""
+    try:
+        parser, c = _parser()
+        return _least(parser.parse(pattern).data, c, ord(char), {})
+    except Exception:  # no parser, or an unexpected parse tree: no requirement
+        return 0

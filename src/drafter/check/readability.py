@@ -18,6 +18,7 @@ import functools
 import itertools
 import operator
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # A word: letters or digits, with inner apostrophes ("don't", "we’re").
@@ -108,16 +109,62 @@ _CHUNKS = _Chunks()
 _WORDS, _COUNT, _SYLLABLES, _EXTRA = (operator.itemgetter(i) for i in range(4))
 
 
-def measure(text: str) -> TextStats:
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """The counts of a piece of a text that add up over its pieces: a text's
+    words, numbers and sentences each lie within one line (none reaches over a
+    line break), so a text's stats are its lines' tallies added up
+    (:func:`stats_of`); the checker tallies a line it has seen before only once."""
+
+    vocabulary: frozenset[str]  # the distinct words, lower-cased
+    words: int
+    spoken_words: int
+    sentences: int  # as found: a text with none still counts as one sentence
+    syllables: int
+
+
+def tally(text: str) -> Tally:
+    """The counts of ``text`` (see :class:`Tally`)."""
     # Most chunks were seen before: this costs a third of finding the words anew.
     chunks = list(map(_CHUNKS.__getitem__, text.lower().split()))
     words = sum(map(_COUNT, chunks))
-    sentences = len(_SENTENCE.findall(text))
-    return TextStats(
+    return Tally(
         vocabulary=frozenset(itertools.chain.from_iterable(map(_WORDS, chunks))),
         words=words,
         spoken_words=words + sum(map(_EXTRA, chunks)),
-        sentences=max(1, sentences),
+        sentences=len(_SENTENCE.findall(text)),
         syllables=sum(map(_SYLLABLES, chunks)),
+    )
+
+
+def stats_of(text: str, tallies: Sequence[Tally]) -> TextStats:
+    """The stats of ``text`` from the tallies of pieces of it that together
+    hold all its words and sentences (its lines; or the text itself)."""
+    if len(tallies) == 1:
+        one = tallies[0]
+        vocabulary, words, spoken, sentences, syllables_ = (
+            one.vocabulary,
+            one.words,
+            one.spoken_words,
+            one.sentences,
+            one.syllables,
+        )
+    else:
+        vocabulary = frozenset().union(*(t.vocabulary for t in tallies))
+        words = sum(t.words for t in tallies)
+        spoken = sum(t.spoken_words for t in tallies)
+        sentences = sum(t.sentences for t in tallies)
+        syllables_ = sum(t.syllables for t in tallies)
+    return TextStats(
+        vocabulary=vocabulary,
+        words=words,
+        spoken_words=spoken,
+        sentences=max(1, sentences),
+        syllables=syllables_,
         characters=len(text.strip()),
     )
+
+
+def measure(text: str) -> TextStats:
+    """Words, spoken words, sentences, syllables and characters of ``text``."""
+    return stats_of(text, (tally(text),))

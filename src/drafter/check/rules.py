@@ -31,15 +31,17 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from drafter.check.readability import WORD, TextStats, measure
+from drafter.check.memo import Memo
+from drafter.check.readability import WORD, Tally, TextStats, measure, stats_of, tally
 from drafter.context import Channel
 from drafter.errors import PlaybookError
 from drafter.loading import Patterns, check_patterns, read_data, validate
@@ -88,15 +90,19 @@ def _wordish(ch: str) -> bool:
     return ch.isalnum() or ch in "_'"
 
 
+def _lowered_source(pattern: str) -> str:
+    """``pattern`` with its literals lower-cased (escapes kept as they are)."""
+    return re.sub(
+        r"\\.|[^\\]+", lambda m: m.group() if m.group()[0] == "\\" else m.group().lower(), pattern
+    )
+
+
 def _lowered(pattern: str) -> re.Pattern[str] | None:
     """``pattern`` with its literals lower-cased, for matching lower-cased text
     case-sensitively: unlike ``re.IGNORECASE``, that lets ``re`` skip ahead to a
-    literal prefix, which is several times faster. Escapes are kept as they are."""
-    source = re.sub(
-        r"\\.|[^\\]+", lambda m: m.group() if m.group()[0] == "\\" else m.group().lower(), pattern
-    )
+    literal prefix, which is several times faster."""
     try:
-        return re.compile(source)
+        return re.compile(_lowered_source(pattern))
     except re.error:
         return None
 
@@ -114,8 +120,10 @@ class Token:
         "_fast",
         "_fast_known",
         "case_sensitive",
+        "least",
         "left",
         "literals",
+        "local",
         "needs",
         "source",
         "uid",
@@ -133,11 +141,28 @@ class Token:
         self._exact: re.Pattern[str] | None = None
         self._fast: re.Pattern[str] | None = None
         self._fast_known = case_sensitive  # whether _fast is worked out (none for case-sensitive)
-        from drafter.check.prefilter import required_text, required_words  # only when building
+        from drafter.check.prefilter import (  # only when building
+            line_bound,
+            required_count,
+            required_text,
+            required_words,
+        )
 
         self.needs = required_words(pattern, whole_words=whole_words)
+        # Whether it finds in a text what it finds in each line alone (in both
+        # forms), so that a line's matches can be kept (see RuleSet.prepare).
+        self.local = line_bound(self.source) and line_bound(_lowered_source(self.source))
         # Without a required word, a required piece of text (any case) still saves scans.
         self.literals = None if self.needs is not None else required_text(pattern)
+        # A one-character piece every match holds more than once (two "?" in
+        # "Any update? Any update?"): a text with fewer is not scanned.
+        self.least: tuple[str, int] | None = None
+        if self.literals is not None and len(self.literals) == 1:
+            (piece,) = self.literals
+            if len(piece) == 1 and piece.lower() == piece.upper() == piece:
+                count = required_count(pattern, piece)
+                if count > 1:
+                    self.least = (piece, count)
 
     @property
     def gated(self) -> bool:
@@ -175,6 +200,8 @@ class Token:
     def scan(self, t: Prepared) -> Iterator[tuple[int, int]]:
         """Where the token matches (non-overlapping)."""
         regex, text = self._target(t)
+        if self.least is not None and text.count(self.least[0]) < self.least[1]:
+            return
         pos = 0
         while (span := self._next(regex, text, pos)) is not None:
             yield span
@@ -186,6 +213,8 @@ class Token:
         if not self.possible(t):
             return False
         regex, text = self._target(t)
+        if self.least is not None and text.count(self.least[0]) < self.least[1]:
+            return False
         return self._next(regex, text, 0) is not None
 
     def _next(self, regex: re.Pattern[str], text: str, pos: int) -> tuple[int, int] | None:
@@ -206,9 +235,13 @@ def _tokens(patterns: Sequence[str], case_sensitive: bool, whole_words: bool) ->
     return tuple(Token(p, case_sensitive=case_sensitive, whole_words=whole_words) for p in patterns)
 
 
+Spans = list[tuple[int, int, int]]  # (start, end, index of the token in its matcher)
+
+
 def _leftmost_longest(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """Overlapping matches of one rule are reported once: the leftmost, then longest."""
-    spans.sort(key=lambda s: (s[0], -s[1]))
+    """Overlapping matches of one rule are reported once: the leftmost, then
+    longest, then of the first token."""
+    spans.sort(key=lambda s: (s[0], -s[1], s[2]))
     kept: list[tuple[int, int, int]] = []
     for span in spans:
         if not kept or span[0] >= kept[-1][1]:
@@ -228,6 +261,36 @@ class Prepared:
     # Who the message is addressed to, when the caller knows (a draft's prospect);
     # else the recipient rules read the greeting ("Hi Sarah,").
     recipients: tuple[str, ...] = ()
+    # The text's lines, as the rule set keeps them (see RuleSet.prepare); empty
+    # when the text is read whole.
+    lines: tuple[Line, ...] = ()
+
+
+# What the line-local matchers of a layout find in a line: (position of the
+# matcher in the layout's rules, start, end, message, suggestion), offsets in the line.
+LineHit = tuple[int, int, int, str, str | None]
+# Where the line-local tokens of the layout's other matchers match in a line:
+# (position of the matcher, start, end, index of the token in the matcher).
+LineSpan = tuple[int, int, int, int]
+Scope = tuple[Channel | None, str | None]
+
+
+class Line:
+    """One line of a text (no line break in it), worked out once and kept by
+    the rule set while it is in use (templates' drafts share most lines): its
+    tally for the text's stats, its lower-cased copy, the tokens its words and
+    (per scope) pieces of text make worth scanning, and per layout what the
+    line-local matchers find in it."""
+
+    __slots__ = ("active", "found", "lower", "tally", "text", "words")
+
+    def __init__(self, text: str, lower: str, counted: Tally, words: frozenset[int]) -> None:
+        self.text = text
+        self.lower = lower
+        self.tally = counted
+        self.words = words  # uids of the tokens whose required word is in the line
+        self.active: dict[Scope | None, frozenset[int]] = {}
+        self.found: dict[int, tuple[tuple[LineHit, ...], tuple[LineSpan, ...]]] = {}
 
 
 # ---------------------------------------------------------------------------
@@ -235,7 +298,7 @@ class Prepared:
 
 
 class Matcher:
-    __slots__ = ("always", "gated", "index", "message", "parts", "suggestion", "tokens")
+    __slots__ = ("always", "gated", "index", "local", "message", "parts", "suggestion", "tokens")
 
     def __init__(self, rule: Rule, tokens: tuple[Token, ...] = ()) -> None:
         self.parts = frozenset(rule.parts)
@@ -247,6 +310,10 @@ class Matcher:
         self.index = {tok.uid: i for i, tok in enumerate(tokens) if tok.gated}
         # Nothing to do unless what one of the tokens needs is present.
         self.gated = bool(tokens) and not self.always
+        # Whether its findings in a text are its findings in each line alone,
+        # in line order, shifted by where the line starts (RuleSet.prepare
+        # keeps them by line); the matchers that can say so set it.
+        self.local = False
 
     def idle(self, t: Prepared) -> bool:
         """True when no token of this matcher can match ``t`` (a quick test)."""
@@ -267,13 +334,26 @@ class Matcher:
         suggestion = _fill(self.suggestion, values) if self.suggestion else None
         return Finding(part, start, end, _fill(self.message, values), suggestion)
 
-    def matches(self, t: Prepared) -> list[tuple[int, int, int]]:
-        """(start, end, index of the token) of every token, merged."""
+    def matches(self, t: Prepared, spans: Spans | None = None) -> Spans:
+        """(start, end, index of the token) of every token, merged. ``spans``:
+        the matches of the line-local tokens, found line by line (see
+        :meth:`RuleSet.find`): then only the other tokens are scanned."""
         tokens = self.tokens
-        found = [(s, e, i) for i in self.active(t) for s, e in tokens[i].scan(t)]
+        if spans is None:
+            found = [(s, e, i) for i in self.active(t) for s, e in tokens[i].scan(t)]
+        else:
+            found = spans + [
+                (s, e, i)
+                for i in self.active(t)
+                if not tokens[i].local
+                for s, e in tokens[i].scan(t)
+            ]
         return _leftmost_longest(found) if len(found) > 1 else found
 
-    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+    def find(
+        self, part: Part, t: Prepared, wpm: float, spans: Spans | None = None
+    ) -> Iterator[Finding]:
+        """What the rule finds in ``t``; ``spans`` as for :meth:`matches`."""
         raise NotImplementedError
 
 
@@ -283,9 +363,14 @@ class ExistenceMatcher(Matcher):
     def __init__(self, rule: ExistenceRule) -> None:
         super().__init__(rule, _tokens(rule.tokens, rule.case_sensitive, rule.whole_words))
         self.exceptions = _tokens(rule.exceptions, False, rule.whole_words)
+        # Spans of tokens and exceptions within one line: no span of one line
+        # overlaps another line's, so merging and excepting go line by line.
+        self.local = all(tok.local for tok in (*self.tokens, *self.exceptions))
 
-    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
-        found = self.matches(t)
+    def find(
+        self, part: Part, t: Prepared, wpm: float, spans: Spans | None = None
+    ) -> Iterator[Finding]:
+        found = self.matches(t, spans)
         if found and self.exceptions:
             excepted = [span for tok in self.exceptions for span in tok.spans(t)]
             found = [f for f in found if not any(s < f[1] and f[0] < e for s, e in excepted)]
@@ -299,9 +384,12 @@ class SubstitutionMatcher(Matcher):
     def __init__(self, rule: SubstitutionRule) -> None:
         super().__init__(rule, _tokens(list(rule.swap), rule.case_sensitive, rule.whole_words))
         self.replacements = tuple(rule.swap.values())
+        self.local = all(tok.local for tok in self.tokens)
 
-    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
-        for start, end, i in self.matches(t):
+    def find(
+        self, part: Part, t: Prepared, wpm: float, spans: Spans | None = None
+    ) -> Iterator[Finding]:
+        for start, end, i in self.matches(t, spans):
             yield self.finding(
                 part, start, end, match=t.text[start:end], replacement=self.replacements[i]
             )
@@ -324,7 +412,9 @@ class RecipientMatcher(Matcher):
         )
         self.greeting = re.compile(rule.greeting, re.IGNORECASE)
 
-    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+    def find(
+        self, part: Part, t: Prepared, wpm: float, spans: Spans | None = None
+    ) -> Iterator[Finding]:
         names = t.recipients
         after = 0
         if not names:
@@ -353,8 +443,10 @@ class OccurrenceMatcher(Matcher):
         super().__init__(rule, _tokens(rule.tokens, rule.case_sensitive, rule.whole_words))
         self.max = rule.max
 
-    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
-        found = self.matches(t)
+    def find(
+        self, part: Part, t: Prepared, wpm: float, spans: Spans | None = None
+    ) -> Iterator[Finding]:
+        found = self.matches(t, spans)
         if len(found) > self.max:
             start, end, _ = found[self.max]
             yield self.finding(
@@ -373,8 +465,13 @@ class ShoutingMatcher(Matcher):
         super().__init__(rule)
         self.acronyms = frozenset(rule.exceptions)
         self.min_letters = rule.min_letters
+        # All-caps words hold no line break, a word's left edge at a line's start
+        # is a "\n" (not part of a word), and a run is separated by spaces only.
+        self.local = True
 
-    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+    def find(
+        self, part: Part, t: Prepared, wpm: float, spans: Spans | None = None
+    ) -> Iterator[Finding]:
         text = t.text
         run: list[re.Match[str]] = []
         for m in _CAPS_WORD.finditer(text):
@@ -404,7 +501,9 @@ class LengthMatcher(Matcher):
         self.metric, self.max, self.min = rule.metric, rule.max, rule.min
         self.until = re.compile(rule.until, re.IGNORECASE | re.MULTILINE) if rule.until else None
 
-    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+    def find(
+        self, part: Part, t: Prepared, wpm: float, spans: Spans | None = None
+    ) -> Iterator[Finding]:
         stats = t.stats
         if self.until is not None and (cut := self.until.search(t.text)) is not None:
             stats = measure(t.text[: cut.start()])  # only the text before the cut
@@ -430,7 +529,9 @@ class ReadabilityMatcher(Matcher):
         super().__init__(rule)
         self.max_grade, self.min_words = rule.max_grade, rule.min_words
 
-    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+    def find(
+        self, part: Part, t: Prepared, wpm: float, spans: Spans | None = None
+    ) -> Iterator[Finding]:
         grade = t.stats.grade
         if t.stats.words >= self.min_words and grade > self.max_grade:
             yield self.finding(part, 0, 0, grade=f"{grade:.1f}", max_grade=f"{self.max_grade:g}")
@@ -442,7 +543,9 @@ class MoveMatcher(Matcher):
     def __init__(self, rule: MoveRule) -> None:
         super().__init__(rule, _tokens(rule.patterns, False, False))
 
-    def find(self, part: Part, t: Prepared, wpm: float) -> Iterator[Finding]:
+    def find(
+        self, part: Part, t: Prepared, wpm: float, spans: Spans | None = None
+    ) -> Iterator[Finding]:
         raise TypeError("moves are checked with missing()")
 
     def missing(self, texts: Sequence[Prepared]) -> Finding | None:
@@ -697,38 +800,94 @@ Compiled = tuple[tuple[Rule, Matcher], ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Layout:
-    """The file rules that apply to one channel, technique and part of a
-    message, in rule order, laid out for the prefilter: the matchers that
-    always run, and for each token the prefilter knows about, the matchers it
-    wakes (asking each matcher in turn whether it is idle cost more than its scan)."""
+class Wake:
+    """Some matchers of a layout, laid out for the prefilter: those that always
+    run, and for each token the prefilter knows about, those it wakes (asking
+    each matcher in turn whether it is idle cost more than its scan)."""
 
-    rules: Compiled
-    always: tuple[int, ...]  # positions in rules
-    woken_by: Mapping[int, tuple[int, ...]]  # token uid -> positions in rules
+    always: tuple[int, ...]  # positions in the layout's rules
+    woken_by: Mapping[int, tuple[int, ...]]  # token uid -> positions
+    uids: frozenset[int]  # the keys of woken_by
+    positions: frozenset[int]  # every matcher it may wake
 
     @classmethod
-    def of(cls, rules: Compiled) -> Layout:
+    def of(cls, rules: Compiled, positions: Iterable[int], *, local_tokens: bool = False) -> Wake:
+        """The matchers at ``positions``, woken by any of their tokens (or, with
+        ``local_tokens``, by their line-local tokens only)."""
+        positions = tuple(positions)
         always: list[int] = []
         woken_by: dict[int, list[int]] = {}
-        for i, (_, matcher) in enumerate(rules):
-            if not matcher.gated:
+        for i in positions:
+            matcher = rules[i][1]
+            if not local_tokens and not matcher.gated:
                 always.append(i)
                 continue
-            for uid in matcher.index:
-                woken_by.setdefault(uid, []).append(i)
-        return cls(rules, tuple(always), {uid: tuple(at) for uid, at in woken_by.items()})
+            tokens = [t for t in matcher.tokens if t.local or not local_tokens]
+            if any(not t.gated for t in tokens):
+                always.append(i)
+                continue
+            for t in tokens:
+                woken_by.setdefault(t.uid, []).append(i)
+        return cls(
+            tuple(always),
+            {uid: tuple(at) for uid, at in woken_by.items()},
+            frozenset(woken_by),
+            frozenset(positions),
+        )
 
     def awake(self, active: frozenset[int]) -> list[int]:
         """Positions of the matchers that may find something in a text whose
         active tokens are ``active`` (``not matcher.idle(t)``), in rule order."""
         woken_by = self.woken_by
         found = set(self.always)
-        for uid in active:
-            at = woken_by.get(uid)
-            if at is not None:
-                found.update(at)
+        for uid in self.uids.intersection(active):
+            found.update(woken_by[uid])
         return sorted(found)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Layout:
+    """The file rules that apply to one channel, technique and part of a
+    message, in rule order, laid out for the prefilter: all of them (``every``),
+    the line-local ones (``line``: what they find in a text is what they find
+    in its lines, which are kept) and the others (``whole``: run on the text).
+    Of the others, those with some line-local tokens (``split``) have those
+    tokens' matches found line by line too, and kept."""
+
+    rules: Compiled
+    part: Part
+    scope: Scope
+    serial: int  # which layout of its rule set (the key of Line.found)
+    every: Wake
+    line: Wake
+    whole: Wake
+    split: Wake  # the others, woken by their line-local tokens
+
+    @classmethod
+    def of(cls, rules: Compiled, part: Part, scope: Scope, serial: int) -> Layout:
+        local = [i for i, (_, matcher) in enumerate(rules) if matcher.local]
+        other = [i for i, (_, matcher) in enumerate(rules) if not matcher.local]
+        split = [i for i in other if any(t.local for t in rules[i][1].tokens)]
+        return cls(
+            rules,
+            part,
+            scope,
+            serial,
+            Wake.of(rules, range(len(rules))),
+            Wake.of(rules, local),
+            Wake.of(rules, other),
+            Wake.of(rules, split, local_tokens=True),
+        )
+
+    def awake(self, active: frozenset[int]) -> list[int]:
+        """Positions of the matchers that may find something in a text whose
+        active tokens are ``active`` (``not matcher.idle(t)``), in rule order."""
+        return self.every.awake(active)
+
+
+_FIRST = operator.itemgetter(0)
+LINES_KEPT = 2_048  # lines per generation of a rule set's memo (at most twice as many kept)
+LONGEST_KEPT = 2_000  # longer lines are worked out but not kept (a paste, not a template)
 
 
 class RuleSet:
@@ -761,8 +920,11 @@ class RuleSet:
         self._index = {word: frozenset(uids) for word, uids in index.items()}
         # Required pieces of text, each looked for once per text (not once per token).
         self._pieces = tuple((piece, frozenset(uids)) for piece, uids in sorted(pieces.items()))
+        # Pieces holding a line break, looked for in the whole text (no line has one).
+        self._newline_pieces = tuple((p, u) for p, u in self._pieces if "\n" in p)
         # Every token the prefilter knows something about.
         self._all = frozenset().union(*self._index.values(), *(u for _, u in self._pieces))
+        self._lines = Memo[str, Line](LINES_KEPT)
         self.techniques = frozenset(self._moves)
         self.matchers.update((r.id, m) for ms in self._moves.values() for r, m in ms)
         self.moves_by_technique = {t: tuple(ms) for t, ms in moves.items()}
@@ -778,9 +940,7 @@ class RuleSet:
             tuple[Channel | None, str], tuple[tuple[MoveRule, MoveMatcher], ...]
         ] = {}
 
-    def prepare(
-        self, text: str, scope: tuple[Channel | None, str | None] | None = None
-    ) -> Prepared:
+    def prepare(self, text: str, scope: Scope | None = None) -> Prepared:
         """Measure ``text`` (curly quotes already straightened) and note which
         tokens its words and pieces of text make worth scanning (each required
         word and piece is looked up once per text, not once per token).
@@ -797,15 +957,36 @@ class RuleSet:
         that letter, one character for one, so offsets stay right. If
         lower-casing still changes the length (a character that lower-cases to
         two), there is no shortcut: every token is scanned on the text itself.
+
+        A text is read line by line: words, numbers, sentences and required
+        words never reach over a line break, so the text's stats and active
+        tokens are its lines' added up, and each line is worked out once and
+        kept (:class:`Line`; a batch's drafts share most of their lines). A
+        text with a capital sigma, which lower-cases by what follows it, is
+        read whole.
         """
-        stats = measure(text)
-        vocabulary = stats.vocabulary
-        folded = text
-        if not text.isascii():
-            folded = _folded(text)
+        folded = text if text.isascii() else _folded(text)
         lower = folded.lower()
         if len(lower) != len(text):
-            return Prepared(text=text, lower=None, stats=stats, active=self._all)
+            return Prepared(text=text, lower=None, stats=measure(text), active=self._all)
+        if "\u03a3" in text:
+            return self._prepare_whole(text, folded, lower, scope)
+        lines = tuple(map(self._line, text.split("\n")))
+        hits = [self._line_active(line, scope) for line in lines]
+        if self._newline_pieces:
+            hits += [uids for piece, uids in self._newline_pieces if piece in lower]
+        return Prepared(
+            text=text,
+            lower=lower,
+            stats=stats_of(text, [line.tally for line in lines]),
+            active=frozenset().union(*hits),
+            lines=lines,
+        )
+
+    def _prepare_whole(self, text: str, folded: str, lower: str, scope: Scope | None) -> Prepared:
+        """:meth:`prepare` without reading line by line."""
+        stats = measure(text)
+        vocabulary = stats.vocabulary
         if folded is not text and folded != text:
             vocabulary = frozenset(WORD.findall(lower))
         index = self._index
@@ -813,6 +994,98 @@ class RuleSet:
         pieces = self._pieces if scope is None else self._scoped_pieces(*scope)
         hits += [uids for piece, uids in pieces if piece in lower]
         return Prepared(text=text, lower=lower, stats=stats, active=frozenset().union(*hits))
+
+    def _line(self, text: str) -> Line:
+        """A line of a text, as kept (or worked out now: see :class:`Line`)."""
+        line = self._lines.get(text)
+        if line is None:
+            folded = text if text.isascii() else _folded(text)
+            lower = folded.lower()
+            counted = tally(text)
+            vocabulary = counted.vocabulary
+            if folded is not text and folded != text:
+                vocabulary = frozenset(WORD.findall(lower))
+            index = self._index
+            words = frozenset().union(*[index[w] for w in vocabulary if w in index])
+            line = Line(text, lower, counted, words)
+            if len(text) <= LONGEST_KEPT:
+                self._lines.put(text, line)
+        return line
+
+    def _line_active(self, line: Line, scope: Scope | None) -> frozenset[int]:
+        """The tokens worth scanning in ``line`` for the rules of ``scope``
+        (see :meth:`prepare`), worked out once per line and scope."""
+        found = line.active.get(scope)
+        if found is None:
+            pieces = self._pieces if scope is None else self._scoped_pieces(*scope)
+            lower = line.lower
+            hits = [uids for piece, uids in pieces if piece in lower]
+            found = line.words.union(*hits) if hits else line.words
+            line.active[scope] = found
+        return found
+
+    def find(self, layout: Layout, t: Prepared, wpm: float) -> list[tuple[Rule, Finding]]:
+        """What the rules of ``layout`` find in ``t`` (prepared for its scope),
+        in rule order, then in text order: as each awake matcher's ``find``
+        gives it on the whole text. For a text read line by line, what the
+        line-local matchers find and where the other matchers' line-local
+        tokens match are each line's, kept with the line."""
+        rules = layout.rules
+        part = layout.part
+        if not t.lines:
+            return [
+                (rules[i][0], f)
+                for i in layout.awake(t.active)
+                for f in rules[i][1].find(part, t, wpm)
+            ]
+        hits: list[tuple[int, Finding]] = []
+        spans: dict[int, Spans] = {}
+        at = 0
+        for line in t.lines:
+            if line.text:
+                found, matched = self._line_found(line, layout, wpm)
+                for i, start, end, message, suggestion in found:
+                    hits.append((i, Finding(part, at + start, at + end, message, suggestion)))
+                for i, start, end, token in matched:
+                    spans.setdefault(i, []).append((at + start, at + end, token))
+            at += len(line.text) + 1
+        for i in layout.whole.awake(t.active):
+            matcher = rules[i][1]
+            if i in layout.split.positions:
+                found_here = matcher.find(part, t, wpm, spans.get(i, []))
+            else:
+                found_here = matcher.find(part, t, wpm)
+            hits.extend((i, f) for f in found_here)
+        hits.sort(key=_FIRST)  # stable: each matcher's findings stay in text order
+        return [(rules[i][0], f) for i, f in hits]
+
+    def _line_found(
+        self, line: Line, layout: Layout, wpm: float
+    ) -> tuple[tuple[LineHit, ...], tuple[LineSpan, ...]]:
+        """What the line-local matchers of ``layout`` find in ``line`` alone,
+        and where its other matchers' line-local tokens match in it."""
+        kept = line.found.get(layout.serial)
+        if kept is None:
+            t = Prepared(
+                text=line.text,
+                lower=line.lower,
+                stats=stats_of(line.text, (line.tally,)),
+                active=self._line_active(line, layout.scope),
+            )
+            rules = layout.rules
+            found = tuple(
+                (i, f.start, f.end, f.message, f.suggestion)
+                for i in layout.line.awake(t.active)
+                for f in rules[i][1].find(layout.part, t, wpm)
+            )
+            matched: list[LineSpan] = []
+            for i in layout.split.awake(t.active):
+                tokens = rules[i][1].tokens
+                for k in rules[i][1].active(t):
+                    if tokens[k].local:
+                        matched += [(i, start, end, k) for start, end in tokens[k].scan(t)]
+            kept = line.found[layout.serial] = (found, tuple(matched))
+        return kept
 
     def select(self, channel: Channel | None, technique: str | None) -> Compiled:
         """The file rules that apply to this channel and technique (either may be unknown)."""
@@ -851,7 +1124,8 @@ class RuleSet:
         found = self._layouts.get(key)
         if found is None:
             chosen = tuple(rm for rm in self.select(channel, technique) if part in rm[1].parts)
-            found = self._layouts[key] = Layout.of(chosen)
+            found = Layout.of(chosen, part, (channel, technique), len(self._layouts))
+            self._layouts[key] = found
         return found
 
     def moves(

@@ -37,10 +37,11 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from drafter.check.memo import Memo
 from drafter.check.rules import Rule
 from drafter.errors import PlaybookError
 from drafter.loading import read_data, validate
@@ -361,37 +362,6 @@ class Hit:
 Verdict = tuple[tuple[int, float, int], ...]
 SENTENCE_MEMO = 4_096  # sentences per generation of the memo (at most twice as many kept)
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class Memo(Generic[K, V]):
-    """A bounded memo: two generations of at most ``size`` entries. When the
-    newer is full it becomes the older and the oldest is dropped; an entry found
-    in the older is carried into the newer, so what is in use stays."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._new: dict[K, V] = {}
-        self._old: dict[K, V] = {}
-
-    def __len__(self) -> int:
-        return len(self._new) + len(self._old)
-
-    def get(self, key: K) -> V | None:
-        value = self._new.get(key)
-        if value is None:
-            value = self._old.get(key)
-            if value is not None:
-                self.put(key, value)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        if len(self._new) >= self.size:
-            self._old, self._new = self._new, {}
-        self._new[key] = value
-
-
 # What a name becomes before a sentence is judged: one ordinary name for all, so
 # that a sentence reads the same whoever it is for. It is the name good.yaml's
 # greetings and sign-offs use ("Thanks, Dana"), and no bad bank's.
@@ -487,6 +457,9 @@ class SemanticLayer:
         self._n_bad = len(texts)
         self._both: Matrix = np.ascontiguousarray(np.concatenate([self._bad, self._good]).T)
         self._memo = Memo[str, Verdict](SENTENCE_MEMO)
+        # Per line holding no name: its sentences that read like a bank, with
+        # their verdicts, as (start, end, verdict) in the line.
+        self._lines = Memo[str, tuple[tuple[int, int, Verdict], ...]](SENTENCE_MEMO)
 
     def knows(self, rule_id: str) -> bool:
         parts = rule_id.split(":")
@@ -506,7 +479,12 @@ class SemanticLayer:
 
         A sentence's verdict does not depend on the text around it, so it is
         kept in a bounded memo by its wording: drafts of one template share most
-        of their sentences, and those are embedded and compared once.
+        of their sentences, and those are embedded and compared once. No
+        sentence reaches over a line break either, so a line that holds none
+        of ``names`` keeps its sentences' verdicts too (only those that read
+        like a bank, usually none): such a line seen before costs one look-up.
+        (A line alone may give one more sentence than in its text: a colon
+        ending the line, alone; a sentence of one chunk is never judged.)
 
         ``names`` (people's and companies' names, as written) become one
         stand-in name before a sentence is judged: a name carries no tone, but
@@ -515,27 +493,59 @@ class SemanticLayer:
         found: list[list[Hit]] = [[] for _ in texts]
         if not self.bad:
             return found
-        units = [(i, *s) for i, text in enumerate(texts) for s in _sentences(text)]
-        if not units:
-            return found
         # longest first, so that "Tom Ito" goes whole before "Tom" is looked for
         longest = sorted(set(names), key=len, reverse=True)
-        judged_as = [without_names(sentence, longest) for _, _, sentence in units]
-        memo = self._memo
-        known = [memo.get(sentence) for sentence in judged_as]
-        new = list(dict.fromkeys(a for a, v in zip(judged_as, known, strict=True) if v is None))
-        judged = dict(zip(new, self._judge(new), strict=True)) if new else {}
-        for sentence, verdict in judged.items():
-            memo.put(sentence, verdict)
-        verdicts = [judged[a] if v is None else v for a, v in zip(judged_as, known, strict=True)]
+        present = [name for name in longest if name]
+        lines = self._lines
+        # Each sentence as (text, start, end, verdict): the verdict None until judged.
+        units: list[tuple[int, int, int, Verdict | None]] = []
+        asked: list[tuple[int, str]] = []  # (index in units, wording judged) of unknown verdicts
+        fresh: list[
+            tuple[str, int, int, int]
+        ] = []  # name-free lines to keep: (line, at, first, end)
+        for owner, text in enumerate(texts):
+            at = 0
+            for line in text.split("\n"):
+                named = any(name in line for name in present)
+                kept = None if named else lines.get(line)
+                if kept is not None:
+                    units += [(owner, at + s, at + e, v) for s, e, v in kept]
+                else:
+                    first = len(units)
+                    for start, sentence in _sentences(line):
+                        if len(sentence.split(maxsplit=1)) < 2:
+                            continue  # one chunk: never judged (see _judge)
+                        wording = without_names(sentence, longest) if named else sentence
+                        verdict = self._memo.get(wording)
+                        if verdict is None:
+                            asked.append((len(units), wording))
+                        units.append((owner, at + start, at + start + len(sentence), verdict))
+                    if not named:
+                        fresh.append((line, at, first, len(units)))
+                at += len(line) + 1
+        if asked:
+            new = list(dict.fromkeys(wording for _, wording in asked))
+            judged = dict(zip(new, self._judge(new), strict=True))
+            for wording, verdict in judged.items():
+                self._memo.put(wording, verdict)
+            for i, wording in asked:
+                owner, start, end, _ = units[i]
+                units[i] = (owner, start, end, judged[wording])
+        for line, at, first, end in fresh:
+            lines.put(
+                line,
+                tuple((s - at, e - at, v) for _, s, e, v in units[first:end] if v),
+            )
         skip = self._skipped(technique)
-        for (owner, start, sentence), verdict in zip(units, verdicts, strict=True):
+        for owner, start, end, verdict in units:
+            if not verdict:
+                continue
             best: tuple[int, float, int] | None = None
             for over in verdict:
                 if over[0] not in skip and (best is None or over[1] > best[1]):
                     best = over  # the first of the best, as numpy's argmax
             if best is not None:
-                found[owner].append(self._hit(*best, start, start + len(sentence)))
+                found[owner].append(self._hit(*best, start, end))
         return found
 
     def _judge(self, sentences: Sequence[str]) -> list[Verdict]:

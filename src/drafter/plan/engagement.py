@@ -9,6 +9,7 @@ values that playbook conditions test.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -260,6 +261,7 @@ def missed_appointment_pending(ctx: DealContext, eng: Engagement) -> bool:
 C_LEVEL = re.compile(r"\bC[A-Z]{1,3}O\b|(?i:\bchief\b)|(?i:(?<!vice )(?<!vice-)\bpresident\b)")
 
 
+@functools.lru_cache(maxsize=1024)  # a batch's rows share a few hundred titles at most
 def is_c_level(title: str | None) -> bool:
     return title is not None and C_LEVEL.search(title) is not None
 
@@ -409,7 +411,7 @@ def _engagement_facts(
     means = eng.means_tried
     found = (
         len(eng.channels_tried),
-        tuple(c.value for c in eng.channels_tried),
+        tuple(map(_CHANNEL_VALUES.__getitem__, eng.channels_tried)),
         len(means),
         means,
         eng.last_used(closing),
@@ -419,6 +421,10 @@ def _engagement_facts(
     )
     last[:] = [eng, ctx, closing, found]
     return found
+
+
+# Each channel's value (an enum member's .value is a property, slower than a lookup).
+_CHANNEL_VALUES: Mapping[Channel, str] = {c: c.value for c in Channel}
 
 
 def anchor_date(

@@ -16,6 +16,7 @@ Pure functions, no locale, no I/O: the same text reads the same everywhere.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -148,6 +149,7 @@ def _number(text: str) -> float:
     return float("".join(groups) + ("." + fraction if fraction else ""))
 
 
+@functools.lru_cache(maxsize=4096)  # a deal's amount is read twice (value, currency)
 def parse_amount(text: str) -> tuple[float, str | None]:
     """``(value, currency)`` from an amount as a CRM exports it.
 

@@ -144,10 +144,40 @@ def _watch_peaks(proc: subprocess.Popen[str]) -> tuple[int, int]:
     return parent, workers
 
 
+def _spin(_: int = 0) -> float:
+    """A fixed piece of interpreter work (dicts, strings, ints); its CPU seconds."""
+    started = time.process_time()
+    seen: dict[str, int] = {}
+    for i in range(3_000_000):
+        key = f"k{i % 5003}"
+        seen[key] = seen.get(key, 0) + (i * i) % 7
+    return time.process_time() - started
+
+
+def machine_scaling() -> str:
+    """How much two processes get done at once, against one alone, on this
+    machine now: a pure-Python loop run alone, then twice at the same time.
+    2.0 is two full cores; a virtual machine whose two cores share one physical
+    core, or a busy host, gives less, and the batch's rows/s with it."""
+    import multiprocessing
+
+    alone = min(_spin() for _ in range(2))
+    context = multiprocessing.get_context("fork")
+    with context.Pool(2) as pool:
+        started = time.perf_counter()
+        pool.map(_spin, [0, 1])
+        both = time.perf_counter() - started
+    return (
+        f"this machine now: a CPU-bound Python loop takes {alone:.2f} s alone, two at once "
+        f"{both:.2f} s: two processes do {2 * alone / both:.2f}x the work of one"
+    )
+
+
 def offline(sizes: list[int], workers: int | None) -> None:
     print(
         f"drafter batch, offline, CSV out; {len(_cores())} cores; Python {sys.version.split()[0]}"
     )
+    print(machine_scaling())
     # peak RSS: the largest process (the parent or a worker); then each apart
     # (read from /proc while the command runs; the last ~50 ms can be missed)
     # CPU: the command's own (parent and workers, start-up included) a row,
@@ -168,6 +198,7 @@ def offline(sizes: list[int], workers: int | None) -> None:
             f"{rows:>8} {seconds:>9.2f} {rows / seconds:>8,.0f} {peak / 1024:>8.0f} MB "
             f"{parent:>5.0f} MB {worker:>5.0f} MB {cpu:>6.2f} ms  {os.getloadavg()[0]:.1f}"
         )
+    print(machine_scaling())
 
 
 def message_rows(path: Path, n: int) -> None:

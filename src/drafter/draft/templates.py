@@ -332,20 +332,23 @@ def _template_line(exc: BaseException, templates_dir: Path) -> tuple[str | None,
     return found
 
 
-def _render(env: SandboxedEnvironment, name: str, path: Path, values: dict[str, Any]) -> str:
-    templates_dir = path.parent.parent
+def _render(
+    env: SandboxedEnvironment, name: str, templates_dir: Path, values: dict[str, Any]
+) -> str:
+    """Template ``name`` (a path under ``templates_dir``) rendered with ``values``;
+    a :class:`PlaybookError` naming the file (and line) when it cannot be."""
     try:
         return env.get_template(name).render(values)
     except jinja2.TemplateNotFound as exc:
         if exc.name == name:
             raise PlaybookError(
-                f"no template for this technique and channel ({name})", path=path
+                f"no template for this technique and channel ({name})", path=templates_dir / name
             ) from None
         raise PlaybookError(
-            f"the template includes a missing file {exc.name!r}", path=path
+            f"the template includes a missing file {exc.name!r}", path=templates_dir / name
         ) from None
     except jinja2.TemplateSyntaxError as exc:
-        where = exc.filename or str(path)
+        where = exc.filename or str(templates_dir / name)
         raise PlaybookError(
             f"template syntax error at line {exc.lineno}: {exc.message}", path=where
         ) from None
@@ -354,41 +357,49 @@ def _render(env: SandboxedEnvironment, name: str, path: Path, values: dict[str, 
         raise PlaybookError(
             f"template uses a value that does not exist{_at(line)}: {exc} "
             "(templates/README.md lists the values a template can use)",
-            path=file or path,
+            path=file or templates_dir / name,
         ) from None
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
         # SecurityError, or a helper given the wrong kind of value ({{ best_time | day }}).
         file, line = _template_line(exc, templates_dir)
-        raise PlaybookError(f"template error{_at(line)}: {exc}", path=file or path) from None
+        raise PlaybookError(f"template error{_at(line)}: {exc}", path=file or templates_dir / name) from None
 
 
 def _at(line: int | None) -> str:
     return f" at line {line}" if line else ""
 
 
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
 def tidy(text: str) -> str:
     """Trailing spaces off every line, at most one blank line in a row, ends stripped."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    joined = "\n".join([line.rstrip() for line in text.replace("\r\n", "\n").split("\n")])
+    if "\n\n\n" in joined:
+        joined = _BLANK_RUNS.sub("\n\n", joined)
+    return joined.strip()
 
 
-def _split_subject(text: str, channel: Channel, path: Path) -> tuple[str | None, str]:
+def _split_subject(
+    text: str, channel: Channel, templates_dir: Path, name: str
+) -> tuple[str | None, str]:
+    """(subject, body) of a rendered template, the subject line taken off."""
     first, _, rest = text.partition("\n")
     has_subject = first.startswith(SUBJECT_PREFIX)
     if channel in SUBJECT_CHANNELS:
         if not has_subject:
             raise PlaybookError(
                 f"an {channel.value} template must start with a '{SUBJECT_PREFIX} ...' line",
-                path=path,
+                path=templates_dir / name,
             )
         subject = " ".join(first[len(SUBJECT_PREFIX) :].split())
         if not subject:
-            raise PlaybookError("the subject line renders empty", path=path)
+            raise PlaybookError("the subject line renders empty", path=templates_dir / name)
         return subject, tidy(rest)
     if has_subject:
         raise PlaybookError(
             f"a {channel.value} message has no subject: remove the '{SUBJECT_PREFIX}' line",
-            path=path,
+            path=templates_dir / name,
         )
     return None, text
 
@@ -424,14 +435,13 @@ def render_offline(
     root = loaded.root if loaded is not None else _resolved(Path(templates_dir))
     if not _ID.fullmatch(technique):
         raise PlaybookError(f"not a technique id: {technique!r}", key="technique")
-    name = f"{technique}/{channel.value}.j2"
-    path = root / technique / f"{channel.value}.j2"
+    name = f"{technique}/{channel.value}.j2"  # the file's path under root, for errors too
     values = template_context(ctx, technique, channel, sender=sender, send_on=send_on)
     env = loaded.env if loaded is not None else environment(root)
-    text = tidy(_render(env, name, path, values))
-    subject, body = _split_subject(text, channel, path)
+    text = tidy(_render(env, name, root, values))
+    subject, body = _split_subject(text, channel, root, name)
     if not body:
-        raise PlaybookError("the template renders an empty message", path=path)
+        raise PlaybookError("the template renders an empty message", path=root / name)
     return subject, body
 
 

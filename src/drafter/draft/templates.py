@@ -362,7 +362,9 @@ def _render(
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
         # SecurityError, or a helper given the wrong kind of value ({{ best_time | day }}).
         file, line = _template_line(exc, templates_dir)
-        raise PlaybookError(f"template error{_at(line)}: {exc}", path=file or templates_dir / name) from None
+        raise PlaybookError(
+            f"template error{_at(line)}: {exc}", path=file or templates_dir / name
+        ) from None
 
 
 def _at(line: int | None) -> str:

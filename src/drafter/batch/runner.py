@@ -204,6 +204,7 @@ def _jobs(
 
 
 # -- the process pool ------------------------------------------------------
+WORKER_GC_THRESHOLD = 10_000
 _WORKER: RowDrafter | None = None
 # The parent's drafter while its pool starts: a forked worker takes it as it
 # is (playbook, rules and templates already loaded) instead of building its own.
@@ -219,6 +220,11 @@ def _init_worker(config: DraftConfig) -> None:
     # modules) lives as long as it does: the garbage collector need not
     # look through it again at every full collection.
     gc.freeze()
+    # A row makes and drops a few thousand small objects, few of them in
+    # cycles: collecting the youngest generation every 10,000 allocations
+    # rather than every 700 takes about a third less of a row's time in the
+    # collector (the memory it lets wait is a few megabytes at most).
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 # What crosses the process boundary: plain tuples (a dataclass costs several

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from drafter.batch.output import neutralise
+from drafter.batch.output import csv_line, neutralise
 from tests.cli_helpers import Result, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,6 +146,30 @@ def test_no_cell_a_spreadsheet_would_run(
 )
 def test_neutralise(cell: str, shown: str) -> None:
     assert neutralise(cell) == shown
+
+
+def test_csv_line_is_the_plain_csv_writer_over_neutralised_cells() -> None:
+    """csv_line writes through one shared writer; each record must be what a
+    fresh csv.writer writes of the neutralised cells, and no record may carry
+    anything of the one before."""
+    import csv
+    import io
+
+    rows: list[list[object]] = [
+        ["=1+1", "+44 20", "-5", "@SUM(A1)", "\tx", "\r=x", "a\r\nb", "\nlead"],
+        ['say "hi"', "a,b", "multi\nline", "", None, 7, 0, "héllo — ünïcode"],
+        ["plain"],
+        [],
+        [None, None],
+        ["trailing space ", " lead", "'already quoted", '=HYPERLINK("x")'],
+    ]
+    for cells in rows:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow(
+            [neutralise("" if c is None else str(c)) for c in cells]
+        )
+        assert csv_line(cells) == buffer.getvalue().encode("utf-8")
+    assert csv_line(["=x", "y"]) == b"'=x,y\r\n"
 
 
 # -- encodings and line ends ----------------------------------------------------

@@ -23,8 +23,11 @@ def check_context(data: Any, playbook: Playbook, *, path: str | Path) -> DealCon
 
     vocabulary = load_vocabulary(playbook.path)
     ctx = validate(DealContext, data, path=shown_name(path), context={"vocabulary": vocabulary})
+    named = _techniques_named(ctx)
+    if not named:  # most contexts (a batch row without last_technique) name none
+        return ctx
     messages = [t.id for t in playbook.ordered if t.kind == "message"]
-    for key, technique in _techniques_named(ctx):
+    for key, technique in named:
         if technique not in messages:
             raise InputError(
                 f"{short(technique)} is not a technique that sends a message; known: "

@@ -12,9 +12,10 @@ listed first. Columns nobody claims are ignored, and named once on stderr.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, get_args
@@ -22,6 +23,8 @@ from typing import Any, get_args
 from pydantic import BaseModel
 
 from drafter.context import (
+    FIRST_DAY,
+    LAST_DAY,
     Channel,
     Deal,
     DealContext,
@@ -295,17 +298,38 @@ class Row:
 
 _DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\S*)?$")
 
+# The converters below are pure functions of a cell's text, and a batch meets
+# the same few dates, words, counts and flags row after row: each is memoised
+# (on an immutable result: a str, int, bool or date).
 
+
+@functools.lru_cache(maxsize=4096)
 def _word(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", text.strip().casefold())
 
 
-def _date(text: str) -> str:
-    """A CRM's ``2026-11-10 14:32`` is the day 2026-11-10."""
+@functools.lru_cache(maxsize=4096)
+def _date(text: str) -> dt.date | str:
+    """A CRM's ``2026-11-10 14:32`` is the day 2026-11-10, read here once (as
+    the model would read ``2026-11-10``) rather than again by the model. A day
+    the model would refuse (no date: ``2026-02-30``; not in ASCII digits;
+    outside FIRST_DAY-LAST_DAY) is left as its text, so that the model's
+    message quotes the text as before."""
     found = _DATE_TIME.match(text.strip())
-    return found.group(1) if found else text.strip()
+    if not found:
+        return text.strip()
+    day = found.group(1)
+    if day.isascii():
+        try:
+            when = dt.date.fromisoformat(day)
+        except ValueError:
+            return day
+        if FIRST_DAY <= when <= LAST_DAY:
+            return when
+    return day
 
 
+@functools.lru_cache(maxsize=1024)
 def _count(text: str) -> int | str:
     try:
         number = float(text)
@@ -314,6 +338,7 @@ def _count(text: str) -> int | str:
     return int(number) if number.is_integer() else text
 
 
+@functools.lru_cache(maxsize=1024)
 def _flag(text: str) -> bool | str:
     """``true``/``yes``/``x``/``1`` and ``false``/``no``/``0``, any case;
     anything else is left for the model to refuse (naming the column)."""
@@ -325,19 +350,30 @@ def _flag(text: str) -> bool | str:
     return text
 
 
-def _cell(name: str, text: str) -> Any:
+def _items(text: str) -> list[str]:
+    """A list cell: ``a; b;`` -> ``["a", "b"]`` (a new list each time: not memoised)."""
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def _converter(name: str) -> Callable[[str], Any] | None:
+    """How field ``name``'s cell text is read before the model validates it;
+    None for text the model takes as it is."""
     if name in LIST_FIELDS:
-        items = [part.strip() for part in text.split(";") if part.strip()]
-        return items
+        return _items
     if name in DATE_FIELDS:
-        return _date(text)
+        return _date
     if name in BOOL_FIELDS:
-        return _flag(text)
+        return _flag
     if name in WORD_FIELDS and name not in ("stage", "preferred_channel", "channels_tried"):
-        return _word(text)  # (those three go through the vocabulary, which knows CRM words)
+        return _word  # (those three go through the vocabulary, which knows CRM words)
     if name == "attempts":
-        return _count(text)
-    return text
+        return _count
+    return None
+
+
+def _cell(name: str, text: str) -> Any:
+    convert = _converter(name)
+    return text if convert is None else convert(text)
 
 
 class RowReader:
@@ -351,11 +387,33 @@ class RowReader:
         self.history_fields = frozenset(HISTORY_FIELDS)
         self.prospect_fields = frozenset(PROSPECT_FIELDS)
         self.sender_fields = frozenset(SENDER_FIELDS)
+        self._columns = tuple(lay.columns.items())
+        # Worked out once, not per cell: where each field goes in the context's
+        # data (section, key) and how its text is read; fields the model does
+        # not have (id, last_name, street...) have no route.
+        self._routes: dict[str, tuple[str, str, Callable[[str], Any] | None]] = {}
+        for name in (*lay.columns, "name", "mailing_address"):
+            section = self._section(name)
+            if section is not None:
+                key = name.removeprefix(SENDER_PREFIX) if section == "sender" else name
+                self._routes[name] = (section, key, _converter(name))
+
+    def _section(self, name: str) -> str | None:
+        """The part of the context data field ``name`` belongs to."""
+        if name in self.sender_fields:
+            return "sender"
+        if name in self.prospect_fields:
+            return "prospect"
+        if name in self.deal_fields:
+            return "deal"
+        if name in self.history_fields:
+            return "history"
+        return None
 
     def values(self, cells: Sequence[str]) -> dict[str, str]:
         """field -> the cell's text (stripped), for the non-empty cells."""
         out = {}
-        for name, index in self.layout.columns.items():
+        for name, index in self._columns:
             text = cells[index].strip()
             if text:
                 out[name] = text
@@ -367,19 +425,20 @@ class RowReader:
             raw["name"] = " ".join(raw[p] for p in NAME_PARTS if p in raw)
         if "mailing_address" not in raw and any(p in raw for p in ADDRESS_PARTS):
             raw["mailing_address"] = ", ".join(raw[p] for p in ADDRESS_PARTS if p in raw)
-        data: dict[str, Any] = {"prospect": {}, "deal": {}}
-        history: dict[str, Any] = {}
-        sender: dict[str, Any] = {}
+        sections: dict[str, dict[str, Any]] = {
+            "prospect": {},
+            "deal": {},
+            "history": {},
+            "sender": {},
+        }
+        routes = self._routes
         for name, text in raw.items():
-            value = _cell(name, text)
-            if name in self.sender_fields:
-                sender[name.removeprefix(SENDER_PREFIX)] = value
-            elif name in self.prospect_fields:
-                data["prospect"][name] = value
-            elif name in self.deal_fields:
-                data["deal"][name] = value
-            elif name in self.history_fields:
-                history[name] = value
+            route = routes.get(name)
+            if route is not None:
+                section, key, convert = route
+                sections[section][key] = text if convert is None else convert(text)
+        history, sender = sections["history"], sections["sender"]
+        data: dict[str, Any] = {"prospect": sections["prospect"], "deal": sections["deal"]}
         if history:
             data["history"] = history
         if sender:

@@ -8,6 +8,7 @@ used as an instruction anywhere.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from enum import StrEnum
 from typing import Annotated, Any
@@ -93,6 +94,7 @@ Currency = Annotated[str, BeforeValidator(_currency_code)]
 TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "sir", "dame"})
 
 
+@functools.lru_cache(maxsize=1024)  # a draft asks for the same names several times
 def first_word_of(name: str) -> str:
     """How to greet someone by name.
 

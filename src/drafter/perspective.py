@@ -178,6 +178,15 @@ def _names(name: str, greeting_name: str, first_name: str | None) -> tuple[str, 
     )
 
 
+def names_in(text: str, prospect: Prospect | None) -> bool:
+    """Whether ``text`` names the prospect (one of :func:`names_of`): if not,
+    what it says to them depends on the text alone."""
+    if prospect is None:
+        return False
+    names = _names(prospect.name, prospect.greeting_name, prospect.first_name)
+    return any(name in text for name in names)
+
+
 def said_to_them(text: str, prospect: Prospect | None = None) -> Said:
     """``text`` said to the prospect, if that can be done word for word."""
     names: tuple[str, ...] = ()

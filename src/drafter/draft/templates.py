@@ -37,7 +37,7 @@ from drafter.draft.facts import history_facts
 from drafter.draft.models import Draft
 from drafter.errors import PlaybookError
 from drafter.money import format_amount
-from drafter.perspective import said_to_them
+from drafter.perspective import names_in, said_to_them
 from drafter.plan.engagement import PREFERRED_CHANNELS, follow_up_pending, summarise
 from drafter.templating import strict_environment
 
@@ -234,7 +234,21 @@ def _phrase(value: str | None, prospect: Prospect, *, verb: bool = False) -> str
     text = _text(value)
     if text is None:
         return None
-    text = said_to_them(text, prospect).text
+    if not names_in(text, prospect):
+        return _phrase_without_names(text, verb)
+    return _ready(said_to_them(text, prospect).text, verb)
+
+
+@functools.lru_cache(maxsize=4096)  # the same steps and benefits come back row after row
+def _phrase_without_names(text: str, verb: bool) -> str | None:
+    """:func:`_phrase` of a text naming nobody: a pure function of the text
+    (what it says to the prospect does not depend on who they are)."""
+    return _ready(said_to_them(text).text, verb)
+
+
+def _ready(said: str | None, verb: bool) -> str | None:
+    """A phrase already said to the prospect, made ready for a sentence."""
+    text = said
     if text is None:
         return None  # the plan's notes say so
     text = text.rstrip(" .,;:!?") or None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from drafter.context import Channel, PreferredChannel, Stage
 from drafter.errors import PlaybookError
 from drafter.loading import validate
 from drafter.vocabulary import (
@@ -133,3 +134,41 @@ def test_several_problems_are_all_named(tmp_path: Path, capsys: pytest.CaptureFi
     assert "deal.stage" in line and "'demoo'" in line
     assert "history[0].channel" in line and "'pigeon'" in line
     assert "more problem:" in line
+
+
+def test_drafter_s_own_words_are_themselves_under_any_vocabulary() -> None:
+    """The model's word validators let drafter's own values skip the table:
+    what every table (built in, or a team's) says of them anyway."""
+    from drafter.context import DealContext, HistorySummary
+
+    team = Vocabulary(
+        stage={"cold": ["new", "Engaged Lead"], "proposal": ["quote"]},
+        channel={"call": ["phone", "Email Call"], "meeting": ["demo"]},
+        preferred_channel={"phone": ["call", "Text Me"], "in_person": ["in person"]},
+    )
+    for vocabulary in (load_vocabulary(), team):
+        for kind, values in (
+            ("stage", [s.value for s in Stage]),
+            ("channel", [c.value for c in Channel]),
+            ("preferred_channel", [p.value for p in PreferredChannel]),
+        ):
+            for value in values:
+                assert vocabulary.normalise(kind, value) == value
+        data = {
+            "prospect": {"name": "Ana", "company": "Acme", "preferred_channel": "in_person"},
+            "deal": {"stage": "engaged"},
+            "history": {
+                "attempts": 2,
+                "channels_tried": ["email", "text"],
+                "last_attempt": "2026-11-10",
+            },
+        }
+        ctx = DealContext.model_validate(data, context={"vocabulary": vocabulary})
+        assert ctx.deal.stage is Stage.engaged
+        assert ctx.prospect.preferred_channel is PreferredChannel.in_person
+        assert isinstance(ctx.history, HistorySummary)
+        assert ctx.history.channels_tried == [Channel.email, Channel.text]
+    # a word that is not drafter's own still goes through the table it is given
+    data = {"prospect": {"name": "Ana", "company": "Acme"}, "deal": {"stage": "quote"}}
+    ctx = DealContext.model_validate(data, context={"vocabulary": team})
+    assert ctx.deal.stage is Stage.proposal

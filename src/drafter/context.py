@@ -215,11 +215,14 @@ def parse_channel(value: Channel | str | None, *, key: str) -> Channel | None:
         raise InputError(str(exc), key=key) from None
 
 
-def _word(kind: str) -> Any:
-    """A validator reading a rep's or a CRM's word ("Demo", "phone") as ours."""
+def _word(kind: str, ours: type[StrEnum]) -> Any:
+    """A validator reading a rep's or a CRM's word ("Demo", "phone") as ours.
+    One of ``ours`` is itself under every vocabulary (a table may not give it
+    another meaning), so it skips the table."""
+    own = frozenset(m.value for m in ours)
 
     def read(value: Any, info: ValidationInfo) -> Any:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or value in own:
             return value
         from drafter.vocabulary import from_validation_context
 
@@ -228,9 +231,9 @@ def _word(kind: str) -> Any:
     return BeforeValidator(read)
 
 
-StageWord = Annotated[Stage, _word("stage")]
-ChannelWord = Annotated[Channel, _word("channel")]
-PreferredChannelWord = Annotated[PreferredChannel, _word("preferred_channel")]
+StageWord = Annotated[Stage, _word("stage", Stage)]
+ChannelWord = Annotated[Channel, _word("channel", Channel)]
+PreferredChannelWord = Annotated[PreferredChannel, _word("preferred_channel", PreferredChannel)]
 
 
 class Outcome(StrEnum):

@@ -170,3 +170,19 @@ def test_phrases_equal_the_plain_computation_for_every_prospect() -> None:
     bob, sarah = Prospect(name="Bob Martin", company="A"), Prospect(name="Sarah Klein", company="B")
     assert _phrase("review Sarah's plan", sarah, verb=True) == "review your plan"
     assert _phrase("review Sarah's plan", bob, verb=True) == "review Sarah's plan"
+
+
+def test_a_prospects_names_are_its_own_whichever_was_asked_before() -> None:
+    """perspective keeps the last prospect's names: asking about prospects in
+    turn (again, and others equal in value) gives each its own names."""
+    from drafter.perspective import _names, _names_for, names_in
+
+    people = [Prospect(name=n, company="Acme") for n in NAMES]
+    people += [Prospect(name="Sarah Klein", company="Acme", first_name="Sally")]
+    order = [*people, *reversed(people), people[0], people[0], people[2]]
+    for prospect in order:
+        expected = _names(prospect.name, prospect.greeting_name, prospect.first_name)
+        assert _names_for(prospect) == expected
+        for text in PHRASES:
+            assert names_in(text, prospect) == any(n in text for n in expected)
+    assert names_in("call Sally", people[-1]) and not names_in("call Sally", people[2])

@@ -17,7 +17,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from drafter.context import Deal, Prospect
@@ -164,7 +164,22 @@ def names_of(prospect: Prospect | None) -> list[str]:
     before "Sarah"): full name, greeting name, first name, surname."""
     if prospect is None:
         return []
-    return list(_names(prospect.name, prospect.greeting_name, prospect.first_name))
+    return list(_names_for(prospect))
+
+
+# The last prospect asked about and its names: a draft asks for them for each
+# of its phrases (a Prospect is immutable, and kept alive here while it is the key).
+_LAST_NAMES: list[Any] = [None, ()]
+
+
+def _names_for(prospect: Prospect) -> tuple[str, ...]:
+    last = _LAST_NAMES
+    if last[0] is prospect:
+        found: tuple[str, ...] = last[1]
+        return found
+    names = _names(prospect.name, prospect.greeting_name, prospect.first_name)
+    last[:] = [prospect, names]
+    return names
 
 
 @functools.lru_cache(maxsize=256)  # a batch asks about the same prospect a few times in a row
@@ -183,15 +198,12 @@ def names_in(text: str, prospect: Prospect | None) -> bool:
     what it says to them depends on the text alone."""
     if prospect is None:
         return False
-    names = _names(prospect.name, prospect.greeting_name, prospect.first_name)
-    return any(name in text for name in names)
+    return any(name in text for name in _names_for(prospect))
 
 
 def said_to_them(text: str, prospect: Prospect | None = None) -> Said:
     """``text`` said to the prospect, if that can be done word for word."""
-    names: tuple[str, ...] = ()
-    if prospect is not None:
-        names = _names(prospect.name, prospect.greeting_name, prospect.first_name)
+    names = _names_for(prospect) if prospect is not None else ()
     if any(name in text for name in names):
         return _said(text, names)
     return _said_without_names(text)

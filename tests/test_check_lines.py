@@ -21,7 +21,7 @@ from drafter.check import checker, semantic
 from drafter.check import rules as rules_module
 from drafter.check.checker import check_message
 from drafter.check.memo import Memo
-from drafter.check.prefilter import line_bound, required_count
+from drafter.check.prefilter import line_bound, required_count, required_words, word_options
 from drafter.check.readability import measure, stats_of, tally
 from drafter.check.rules import Prepared, RuleSet, load_rules
 from drafter.context import Channel
@@ -187,12 +187,16 @@ def test_a_texts_sentences_are_its_lines_sentences() -> None:
 def _whole(rules: RuleSet):  # type: ignore[no-untyped-def]
     """RuleSet.prepare as it is without reading line by line."""
 
-    def prepare(text: str, scope: tuple[Channel | None, str | None] | None = None) -> Prepared:
+    def prepare(
+        text: str,
+        scope: tuple[Channel | None, str | None] | None = None,
+        recipients: tuple[str, ...] = (),
+    ) -> Prepared:
         folded = text if text.isascii() else rules_module._folded(text)
         lower = folded.lower()
         if len(lower) != len(text):
-            return Prepared(text=text, lower=None, stats=measure(text), active=rules._all)
-        return rules._prepare_whole(text, folded, lower, scope)
+            return Prepared(text, None, measure(text), rules._all, recipients)
+        return rules._prepare_whole(text, folded, lower, scope, recipients)
 
     return prepare
 
@@ -263,3 +267,32 @@ def test_a_capital_sigma_is_read_whole() -> None:
     t = rules.prepare("ΟΔΟΣ\nAny update?")
     assert t.lines == ()
     assert t.stats == measure("ΟΔΟΣ\nAny update?")
+
+
+# ---------------------------------------------------------------------------
+# Every set of words a token needs, not only the best.
+
+
+def test_word_options_are_every_requirement() -> None:
+    pattern = (
+        r"(if|unless) i (don't|do not) (hear|reach)( [^.?!]{0,40})? i('ll| will) (keep|continue)"
+    )
+    options = word_options(pattern, whole_words=True)
+    assert {"if", "unless"} in options and {"hear", "reach"} in options
+    assert {"keep", "continue"} in options
+    assert required_words(pattern, whole_words=True) in options
+
+
+def test_a_token_missing_one_of_its_word_sets_is_not_scanned() -> None:
+    rules = load_rules()
+    (token,) = [t for t in rules.matchers["no-persistence-threat"].tokens if not t.local]
+    assert token.needs == {"hear", "reach"} and token.also
+    lacking = "I'd love to hear more.\nI will keep it short."  # no "if" or "unless"
+    t = rules.prepare(lacking)
+    assert token.uid not in t.active
+    assert not token.exact.search(lacking)
+    full = "If I don't hear back,\n I'll keep calling you."
+    t = rules.prepare(full)
+    assert token.uid in t.active  # its words on two lines: the text has them all
+    spans = [m.span() for m in token.exact.finditer(full)]
+    assert spans and list(token.spans(t)) == spans

@@ -15,7 +15,6 @@ without moving offsets (``drafter.check.rules.RuleSet.prepare``).
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import functools
 import itertools
 import re
@@ -123,6 +122,7 @@ def _judge_id(rule_id: str) -> bool:
     return rule_id == "judge" or rule_id.startswith("judge:")
 
 
+@functools.lru_cache(maxsize=8)  # by the rule set itself: its folder's path is not hashed per check
 def _semantic_layer(rules: RuleSet) -> SemanticLayer | None:
     return _semantic_for(rules.path.parent)
 
@@ -339,11 +339,11 @@ def check_message(
         originals["subject"] = subject
     # Rules see straight quotes ("don’t" matches "don't"); offsets are unchanged.
     scope = (channel, technique)  # the rules that will look at it
-    prepared = {
-        part: ruleset.prepare(_straightened(text), scope) for part, text in originals.items()
+    prepared: dict[Part, Prepared] = {
+        "body": ruleset.prepare(_straightened(body), scope, tuple(recipients))
     }
-    if recipients:
-        prepared["body"] = dataclasses.replace(prepared["body"], recipients=tuple(recipients))
+    if subject:
+        prepared["subject"] = ruleset.prepare(_straightened(subject), scope)
     wpm = ruleset.words_per_minute
 
     found = _findings(ruleset, channel, technique, prepared, wpm)

@@ -149,6 +149,13 @@ def _score(words: frozenset[str]) -> tuple[int, int, int]:
 
 def _required(seq: tuple[_El, ...], left: bool, right: bool) -> frozenset[str] | None:
     """The best set of words one of which every match of ``seq`` contains whole."""
+    options = _options(seq, left, right)
+    return min(options, key=_score) if options else None
+
+
+def _options(seq: tuple[_El, ...], left: bool, right: bool) -> list[frozenset[str]]:
+    """Sets of words one of which every match of ``seq`` contains whole: each
+    one a requirement of its own (a match needs a word of every set)."""
     options: list[frozenset[str]] = []
     for i, el in enumerate(seq):
         before, after = _sep_before(seq, i - 1, left), _sep_after(seq, i + 1, right)
@@ -168,7 +175,7 @@ def _required(seq: tuple[_El, ...], left: bool, right: bool) -> frozenset[str] |
             alternatives = [_required(s, before, after) for s in el.seqs]
             if all(a is not None for a in alternatives):
                 options.append(frozenset().union(*(a for a in alternatives if a is not None)))
-    return min(options, key=_score) if options else None
+    return options
 
 
 def required_words(pattern: str, *, whole_words: bool) -> frozenset[str] | None:
@@ -179,6 +186,20 @@ def required_words(pattern: str, *, whole_words: bool) -> frozenset[str] | None:
         return _required(_elements(parser.parse(pattern).data, c), whole_words, whole_words)
     except Exception:  # no parser, or an unexpected parse tree: never a wrong skip
         return None
+
+
+def word_options(pattern: str, *, whole_words: bool) -> tuple[frozenset[str], ...]:
+    """Every set of lower-case words of which any match of ``pattern`` contains
+    one as a whole word (:func:`required_words` gives the best of them): a
+    text that lacks a word of any one set cannot match. Only the sets no
+    smaller one implies are given; none when the pattern does not say."""
+    try:
+        parser, c = _parser()
+        options = _options(_elements(parser.parse(pattern).data, c), whole_words, whole_words)
+    except Exception:  # no parser, or an unexpected parse tree: no requirement
+        return ()
+    unique = list(dict.fromkeys(options))
+    return tuple(o for o in unique if not any(other < o for other in unique))
 
 
 def _pieces(seq: tuple[_El, ...]) -> frozenset[str] | None:

@@ -119,6 +119,7 @@ class Token:
         "_exact",
         "_fast",
         "_fast_known",
+        "also",
         "case_sensitive",
         "least",
         "left",
@@ -146,9 +147,15 @@ class Token:
             required_count,
             required_text,
             required_words,
+            word_options,
         )
 
         self.needs = required_words(pattern, whole_words=whole_words)
+        # The other sets of words every match needs one of: a text that lacks
+        # all of one set is not scanned either (see RuleSet.prepare).
+        self.also = tuple(
+            o for o in word_options(pattern, whole_words=whole_words) if o != self.needs
+        )
         # Whether it finds in a text what it finds in each line alone (in both
         # forms), so that a line's matches can be kept (see RuleSet.prepare).
         self.local = line_bound(self.source) and line_bound(_lowered_source(self.source))
@@ -282,12 +289,20 @@ class Line:
     (per scope) pieces of text make worth scanning, and per layout what the
     line-local matchers find in it."""
 
-    __slots__ = ("active", "found", "lower", "tally", "text", "words")
+    __slots__ = ("active", "found", "lower", "tally", "text", "vocabulary", "words")
 
-    def __init__(self, text: str, lower: str, counted: Tally, words: frozenset[int]) -> None:
+    def __init__(
+        self,
+        text: str,
+        lower: str,
+        counted: Tally,
+        vocabulary: frozenset[str],
+        words: frozenset[int],
+    ) -> None:
         self.text = text
         self.lower = lower
         self.tally = counted
+        self.vocabulary = vocabulary  # its words as the prefilter reads them (case folded)
         self.words = words  # uids of the tokens whose required word is in the line
         self.active: dict[Scope | None, frozenset[int]] = {}
         self.found: dict[int, tuple[tuple[LineHit, ...], tuple[LineSpan, ...]]] = {}
@@ -920,6 +935,13 @@ class RuleSet:
         self._index = {word: frozenset(uids) for word, uids in index.items()}
         # Required pieces of text, each looked for once per text (not once per token).
         self._pieces = tuple((piece, frozenset(uids)) for piece, uids in sorted(pieces.items()))
+        # Tokens with more sets of words they need (Token.also): all of them, and
+        # those run on a whole text (not line-local, or a move's).
+        every = [t for m in matchers for t in (*m.tokens, *getattr(m, "exceptions", ())) if t.also]
+        self._conditions = {t.uid: t.also for t in every}
+        self._conditioned = frozenset(self._conditions)
+        moving = {t.uid for ms in self._moves.values() for _, m in ms for t in m.tokens}
+        self._whole_conditioned = frozenset(t.uid for t in every if not t.local or t.uid in moving)
         # Pieces holding a line break, looked for in the whole text (no line has one).
         self._newline_pieces = tuple((p, u) for p, u in self._pieces if "\n" in p)
         # Every token the prefilter knows something about.
@@ -940,7 +962,9 @@ class RuleSet:
             tuple[Channel | None, str], tuple[tuple[MoveRule, MoveMatcher], ...]
         ] = {}
 
-    def prepare(self, text: str, scope: Scope | None = None) -> Prepared:
+    def prepare(
+        self, text: str, scope: Scope | None = None, recipients: tuple[str, ...] = ()
+    ) -> Prepared:
         """Measure ``text`` (curly quotes already straightened) and note which
         tokens its words and pieces of text make worth scanning (each required
         word and piece is looked up once per text, not once per token).
@@ -957,6 +981,7 @@ class RuleSet:
         that letter, one character for one, so offsets stay right. If
         lower-casing still changes the length (a character that lower-cases to
         two), there is no shortcut: every token is scanned on the text itself.
+        ``recipients``: who the message is addressed to (see :class:`Prepared`).
 
         A text is read line by line: words, numbers, sentences and required
         words never reach over a line break, so the text's stats and active
@@ -968,22 +993,47 @@ class RuleSet:
         folded = text if text.isascii() else _folded(text)
         lower = folded.lower()
         if len(lower) != len(text):
-            return Prepared(text=text, lower=None, stats=measure(text), active=self._all)
+            return Prepared(text, None, measure(text), self._all, recipients)
         if "\u03a3" in text:
-            return self._prepare_whole(text, folded, lower, scope)
+            return self._prepare_whole(text, folded, lower, scope, recipients)
         lines = tuple(map(self._line, text.split("\n")))
         hits = [self._line_active(line, scope) for line in lines]
         if self._newline_pieces:
             hits += [uids for piece, uids in self._newline_pieces if piece in lower]
+        active = frozenset().union(*hits)
+        if not active.isdisjoint(self._whole_conditioned):
+            vocabulary = frozenset().union(*(line.vocabulary for line in lines))
+            active = self._ready(active, vocabulary, self._whole_conditioned)
         return Prepared(
             text=text,
             lower=lower,
             stats=stats_of(text, [line.tally for line in lines]),
-            active=frozenset().union(*hits),
+            active=active,
+            recipients=recipients,
             lines=lines,
         )
 
-    def _prepare_whole(self, text: str, folded: str, lower: str, scope: Scope | None) -> Prepared:
+    def _ready(
+        self, active: frozenset[int], vocabulary: frozenset[str], among: frozenset[int]
+    ) -> frozenset[int]:
+        """``active`` without the tokens (of ``among``) one of whose other sets
+        of needed words (Token.also) has no word in ``vocabulary``."""
+        conditions = self._conditions
+        out = [
+            uid
+            for uid in active.intersection(among)
+            if any(vocabulary.isdisjoint(words) for words in conditions[uid])
+        ]
+        return active.difference(out) if out else active
+
+    def _prepare_whole(
+        self,
+        text: str,
+        folded: str,
+        lower: str,
+        scope: Scope | None,
+        recipients: tuple[str, ...] = (),
+    ) -> Prepared:
         """:meth:`prepare` without reading line by line."""
         stats = measure(text)
         vocabulary = stats.vocabulary
@@ -993,7 +1043,8 @@ class RuleSet:
         hits = [index[w] for w in vocabulary if w in index]
         pieces = self._pieces if scope is None else self._scoped_pieces(*scope)
         hits += [uids for piece, uids in pieces if piece in lower]
-        return Prepared(text=text, lower=lower, stats=stats, active=frozenset().union(*hits))
+        active = self._ready(frozenset().union(*hits), vocabulary, self._conditioned)
+        return Prepared(text=text, lower=lower, stats=stats, active=active, recipients=recipients)
 
     def _line(self, text: str) -> Line:
         """A line of a text, as kept (or worked out now: see :class:`Line`)."""
@@ -1007,7 +1058,7 @@ class RuleSet:
                 vocabulary = frozenset(WORD.findall(lower))
             index = self._index
             words = frozenset().union(*[index[w] for w in vocabulary if w in index])
-            line = Line(text, lower, counted, words)
+            line = Line(text, lower, counted, vocabulary, words)
             if len(text) <= LONGEST_KEPT:
                 self._lines.put(text, line)
         return line
@@ -1066,11 +1117,13 @@ class RuleSet:
         and where its other matchers' line-local tokens match in it."""
         kept = line.found.get(layout.serial)
         if kept is None:
+            # A match within the line has every word it needs in the line.
+            active = self._line_active(line, layout.scope)
             t = Prepared(
                 text=line.text,
                 lower=line.lower,
                 stats=stats_of(line.text, (line.tally,)),
-                active=self._line_active(line, layout.scope),
+                active=self._ready(active, line.vocabulary, self._conditioned),
             )
             rules = layout.rules
             found = tuple(

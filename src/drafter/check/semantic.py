@@ -495,7 +495,6 @@ class SemanticLayer:
             return found
         # longest first, so that "Tom Ito" goes whole before "Tom" is looked for
         longest = sorted(set(names), key=len, reverse=True)
-        present = [name for name in longest if name]
         lines = self._lines
         # Each sentence as (text, start, end, verdict): the verdict None until judged.
         units: list[tuple[int, int, int, Verdict | None]] = []
@@ -504,12 +503,14 @@ class SemanticLayer:
             tuple[str, int, int, int]
         ] = []  # name-free lines to keep: (line, at, first, end)
         for owner, text in enumerate(texts):
+            present = [name for name in longest if name and name in text]  # in that order
             at = 0
             for line in text.split("\n"):
-                named = any(name in line for name in present)
+                named = bool(present) and any(name in line for name in present)
                 kept = None if named else lines.get(line)
                 if kept is not None:
-                    units += [(owner, at + s, at + e, v) for s, e, v in kept]
+                    if kept:
+                        units += [(owner, at + s, at + e, v) for s, e, v in kept]
                 else:
                     first = len(units)
                     for start, sentence in _sentences(line):

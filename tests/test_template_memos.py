@@ -186,3 +186,29 @@ def test_a_prospects_names_are_its_own_whichever_was_asked_before() -> None:
         for text in PHRASES:
             assert names_in(text, prospect) == any(n in text for n in expected)
     assert names_in("call Sally", people[-1]) and not names_in("call Sally", people[2])
+
+
+def test_the_senders_values_are_its_own_whichever_was_asked_before() -> None:
+    """templates keeps the last sender's values: senders asked about in turn
+    each get their own, in a dict the caller may change."""
+    from drafter.context import Sender
+    from drafter.draft.templates import _sender_values, _text
+
+    senders = [
+        Sender(),
+        Sender(name="Sam  Rep", company="Drafter Inc", phone="+1 303 555 0101"),
+        Sender(name="Dr. Jo Lee", email="jo@example.com", title="  Account   Executive "),
+        Sender(name="Sam  Rep", company="Drafter Inc", phone="+1 303 555 0101"),
+    ]
+    for sender in [*senders, *reversed(senders), senders[1], senders[1]]:
+        got = _sender_values(sender)
+        assert got == {
+            "name": _text(sender.name),
+            "first_name": _text(sender.first_name),
+            "company": _text(sender.company),
+            "phone": _text(sender.phone),
+            "email": _text(sender.email),
+            "title": _text(sender.title),
+        }
+        got["name"] = "changed"
+    assert _sender_values(senders[2])["title"] == "Account Executive"

@@ -269,6 +269,28 @@ def _ways(channels: Iterable[Channel]) -> list[str]:
     return list(dict.fromkeys(w for w in ways if w))
 
 
+# The last sender asked about and its values: a batch's rows share one sender
+# (immutable, and kept alive here while it is the key).
+_LAST_SENDER: list[Any] = [None, {}]
+
+
+def _sender_values(sender: Sender) -> dict[str, str | None]:
+    """The template's ``sender`` (a fresh dict each time: a caller may change it)."""
+    last = _LAST_SENDER
+    if last[0] is not sender:
+        values = {
+            "name": _text(sender.name),
+            "first_name": _text(sender.first_name),
+            "company": _text(sender.company),
+            "phone": _text(sender.phone),
+            "email": _text(sender.email),
+            "title": _text(sender.title),
+        }
+        last[:] = [sender, values]
+    found: dict[str, str | None] = last[1]
+    return found.copy()
+
+
 def template_context(
     ctx: DealContext, technique: str, channel: Channel, *, sender: Sender, send_on: dt.date
 ) -> dict[str, Any]:
@@ -276,7 +298,6 @@ def template_context(
     p, d = ctx.prospect, ctx.deal
     eng = summarise(ctx)
     benefits = [b for b in (_phrase(x, p, verb=True) for x in d.benefits) if b]
-    sender_name = _text(sender.name)
     # The contact they asked for, when this message is it (on or after the date).
     keeps_date = (
         d.follow_up_on is not None and d.follow_up_on <= send_on and follow_up_pending(ctx, eng)
@@ -295,14 +316,7 @@ def template_context(
             "title": _text(p.title),
             "mailing_address": _text(p.mailing_address),
         },
-        "sender": {
-            "name": sender_name,
-            "first_name": _text(sender.first_name),
-            "company": _text(sender.company),
-            "phone": _text(sender.phone),
-            "email": _text(sender.email),
-            "title": _text(sender.title),
-        },
+        "sender": _sender_values(sender),
         "deal": {
             "agreed_next_step": _phrase(d.agreed_next_step, p, verb=True),
             "benefits": benefits,

@@ -525,30 +525,34 @@ def test_a_run_killed_mid_way_finishes_exactly_once_on_rerun(
     import sys
     import time
 
-    # Enough rows that the run is still going when the signal comes, however
-    # busy the machine (2,400 left a window of 0.7 s once the batch got fast).
-    n = 8000
+    n = 4000
     source = _many_rows(tmp_path / "in.csv", n)
-    out = tmp_path / f"out{suffix}"
-    command = [sys.executable, "-m", "drafter", "batch", str(source), "--out", str(out),
-               "--today", TODAY, "--workers", "2", *SENDER]  # fmt: skip
-    proc = subprocess.Popen(
-        command,
-        cwd=tmp_path,
-        start_new_session=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if out.exists() and out.read_bytes().count(b"\n") > 300:
+    # On a busy machine the signal can land after the last row is written (the
+    # run is fast); a run that beat it is not the case under test, so it is
+    # tried again (up to three times) with a fresh output file.
+    for attempt in range(3):
+        out = tmp_path / f"out{attempt}{suffix}"
+        command = [sys.executable, "-m", "drafter", "batch", str(source), "--out", str(out),
+                   "--today", TODAY, "--workers", "2", *SENDER]  # fmt: skip
+        proc = subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            start_new_session=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if out.exists() and out.read_bytes().count(b"\n") > 300:
+                break
+            time.sleep(0.02)
+        if sig == "KILL":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            os.kill(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        if not (proc.returncode == 0 and len(_records(out)) == n):
             break
-        time.sleep(0.02)
-    if sig == "KILL":
-        os.killpg(proc.pid, signal.SIGKILL)
-    else:
-        os.kill(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
     if sig == "INT":
         assert proc.returncode == 130, err
     else:

@@ -626,26 +626,16 @@ def _plan(
     send_at = ctx.prospect.best_time if technique.kind == "message" else None
     if send_at:
         rationale += f" Time it for when they said they are available: {send_at}."
+    notes: list[str] = []
+    ranked: list[Alternative] = []
     if brief:  # see Plan: what a draft and the batch CSV read, no more
-        return Plan(
-            technique=technique.id,
-            name=technique.name,
-            channel=channel,
-            send_on=send_on,
-            send_at=send_at,
-            rationale=rationale,
-            alternatives=[],
-            source=technique.source,
-            source_title=playbook.source_title(technique.source),
-            reported_response_rate=technique.reported_response_rate,
-            then=[],
-            forced=forced,
-            brief=True,
-        )
-    notes = _notes(ctx, today, channel)
-    sent = unlabelled_closing(ctx, playbook, technique, channel)
-    if sent is not None:
-        notes.insert(0, sent)
+        then = []
+    else:
+        notes = _notes(ctx, today, channel)
+        sent = unlabelled_closing(ctx, playbook, technique, channel)
+        if sent is not None:
+            notes.insert(0, sent)
+        ranked = alternatives(technique.id, ctx, f, playbook)
     return Plan(
         technique=technique.id,
         name=technique.name,
@@ -653,14 +643,15 @@ def _plan(
         send_on=send_on,
         send_at=send_at,
         rationale=rationale,
-        alternatives=alternatives(technique.id, ctx, f, playbook),
+        alternatives=ranked,
         source=technique.source,
         source_title=playbook.source_title(technique.source),
         reported_response_rate=technique.reported_response_rate,
         then=then,
         notes=notes,
         forced=forced,
-        facts=dict(f),
+        facts={} if brief else dict(f),
+        brief=brief,
     )
 
 

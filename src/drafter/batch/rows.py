@@ -26,7 +26,9 @@ TRANSIENT_ROUNDS = 1
 TRANSIENT_PAUSE = 10.0
 
 if TYPE_CHECKING:
+    from drafter.draft.base import DraftRequest
     from drafter.draft.models import DraftResult
+    from drafter.plan.models import Plan
 
 
 @dataclass(frozen=True)
@@ -138,18 +140,18 @@ class RowDrafter:
         except Exception as exc:  # a bug must not stop the batch: say so on the row
             return self.error(job, None, f"internal error: {type(exc).__name__}: {exc}")
 
-    def first_request(self, job: Job) -> dict[str, Any] | None:
-        """The body of the row's first LLM request, as the live path sends it;
-        None when its plan sends nothing (``wait``, ``move_on``). Raises
+    def _request(self, job: Job) -> tuple[Plan, DraftRequest | None]:
+        """The row read and planned brief (a request reads its technique,
+        channel and day only) and what a writer would be asked for; None when
+        the plan sends nothing (``wait``, ``move_on``). Raises
         :class:`RowProblem` or :class:`DrafterError` for a bad row."""
         from drafter.draft.base import DraftRequest
-        from drafter.draft.llm.writer import LLMWriter
         from drafter.draft.pipeline import resolve_sender
         from drafter.plan.selector import make_plan
 
         row = self.read(job.cells)
         check_today(row.ctx, self.config.today, self.layout)
-        plan = make_plan(  # brief: the request reads its technique, channel and day only
+        plan = make_plan(
             row.ctx,
             self.playbook,
             self.config.today,
@@ -158,45 +160,39 @@ class RowDrafter:
             brief=True,
         )
         if plan.channel is None:
-            return None
-        writer = self.runtime.writer()
-        if not isinstance(writer, LLMWriter):
-            return None
+            return plan, None
         who = resolve_sender(row.ctx, self.runtime, self.config.sender)
-        request = DraftRequest(row.ctx, plan, who, plan.technique, plan.channel, plan.send_on)
+        return plan, DraftRequest(row.ctx, plan, who, plan.technique, plan.channel, plan.send_on)
+
+    def first_request(self, job: Job) -> dict[str, Any] | None:
+        """The body of the row's first LLM request, as the live path sends it;
+        None when its plan sends nothing (``wait``, ``move_on``). Raises
+        :class:`RowProblem` or :class:`DrafterError` for a bad row."""
+        from drafter.draft.llm.writer import LLMWriter
+
+        _, request = self._request(job)
+        writer = self.runtime.writer()
+        if request is None or not isinstance(writer, LLMWriter):
+            return None
         return writer.first_request(request)
 
     def estimate(self, job: Job) -> Done:
         """What the row would cost with the LLM, without calling it: its plan,
         the prompt's tokens counted, the reply's estimated from the template's
         draft; zero when the reply is already in the response cache."""
-        from drafter.draft.base import DraftRequest
         from drafter.draft.llm.cache import cache_key
         from drafter.draft.llm.cost import estimate_cost
         from drafter.draft.llm.tokens import count_messages, count_text
         from drafter.draft.llm.writer import LLMWriter
-        from drafter.draft.pipeline import resolve_sender
-        from drafter.plan.selector import make_plan
 
         try:
-            row = self.read(job.cells)
-            check_today(row.ctx, self.config.today, self.layout)
-            plan = make_plan(
-                row.ctx,
-                self.playbook,
-                self.config.today,
-                technique=row.technique,
-                channel=row.channel,
-                brief=True,  # the request reads its technique, channel and day only
-            )
-            if plan.channel is None:
+            plan, request = self._request(job)
+            if request is None:
                 status: Status = "move_on" if plan.technique == "move_on" else "wait"
                 return Done(status, plan.technique)
             writer = self.runtime.writer()
             if not isinstance(writer, LLMWriter):
                 return Done("ok", plan.technique)
-            who = resolve_sender(row.ctx, self.runtime, self.config.sender)
-            request = DraftRequest(row.ctx, plan, who, plan.technique, plan.channel, plan.send_on)
             messages, _, _ = writer.first_messages(request)
             client = self.runtime.client()
             if client.cache is not None and client.cache.get(cache_key(client.params(messages))):
